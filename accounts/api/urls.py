@@ -1,0 +1,3 @@
+"""API routes of the accounts app."""
+
+urlpatterns: list = []

@@ -1,0 +1,74 @@
+"""Users (buyers and partners) and their delivery contacts."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+MAX_CONTACTS_PER_USER = 5
+
+
+class User(AbstractUser):
+    class Type(models.TextChoices):
+        BUYER = "buyer", _("Buyer")
+        SHOP = "shop", _("Partner")
+
+    email = models.EmailField(_("email address"), blank=True)
+    type = models.CharField(_("type"), max_length=5, choices=Type.choices, default=Type.BUYER)
+    company = models.CharField(_("company"), max_length=100, blank=True)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    is_email_verified = models.BooleanField(_("email verified"), default=False)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="user_email_ci_unique",
+                violation_error_message=_("A user with this email already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_partner(self) -> bool:
+        return self.type == self.Type.SHOP
+
+
+class Contact(models.Model):
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="contacts")
+    city = models.CharField(_("city"), max_length=100)
+    street = models.CharField(_("street"), max_length=200)
+    house = models.CharField(_("house"), max_length=20, blank=True)
+    structure = models.CharField(_("structure"), max_length=20, blank=True)
+    building = models.CharField(_("building"), max_length=20, blank=True)
+    apartment = models.CharField(_("apartment"), max_length=20, blank=True)
+    phone = models.CharField(_("phone"), max_length=32)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.address}, {self.phone}"
+
+    @property
+    def address(self) -> str:
+        parts = [self.city, self.street]
+        labels = (
+            (self.house, _("h.")),
+            (self.structure, _("str.")),
+            (self.building, _("bld.")),
+            (self.apartment, _("apt.")),
+        )
+        parts += [f"{label} {value}" for value, label in labels if value]
+        return ", ".join(str(p) for p in parts if p)

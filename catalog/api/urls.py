@@ -1,0 +1,3 @@
+"""API routes of the catalog app."""
+
+urlpatterns: list = []

@@ -1,0 +1,97 @@
+"""API plumbing shared by every app: the one error shape and the pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+# Business-rule codes that mean "the object is not in a state that allows this".
+CONFLICT_CODES = frozenset({"invalid_transition", "not_a_basket", "state_conflict"})
+
+
+class Pagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF error details → plain strings, keeping the field structure."""
+    if isinstance(detail, dict):
+        return {str(key): _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def _first_message(errors: Any) -> str:
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            message = _first_message(value)
+            return message if key in ("non_field_errors", "__all__") else f"{key}: {message}"
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return str(errors)
+
+
+def _first_code(codes: Any) -> str:
+    if isinstance(codes, dict):
+        return _first_code(next(iter(codes.values()), "invalid"))
+    if isinstance(codes, list):
+        return _first_code(codes[0]) if codes else "invalid"
+    return str(codes)
+
+
+def django_validation_error_to_drf(error: DjangoValidationError) -> exceptions.APIException:
+    code = getattr(error, "code", None) or "invalid"
+    if hasattr(error, "error_dict"):
+        detail = {
+            field: [msg for e in errs for msg in e.messages] for field, errs in error.error_dict.items()
+        }
+        codes = [e.code for errs in error.error_dict.values() for e in errs]
+        code = codes[0] if codes and codes[0] else "invalid"
+    else:
+        detail = error.messages
+        codes = [e.code for e in error.error_list]
+        code = next((c for c in codes if c), code)
+    exc = exceptions.ValidationError(detail, code=code)
+    if code in CONFLICT_CODES:
+        exc.status_code = status.HTTP_409_CONFLICT
+    return exc
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error answers `{"detail": str, "code": str, "errors": {...}?}` with its right status."""
+    if isinstance(exc, DjangoValidationError):
+        exc = django_validation_error_to_drf(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) if str(exc) else _("Not found."))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.APIException):
+        errors = _flatten(exc.detail)
+        codes = exc.get_codes()
+        body: dict[str, Any] = {"code": _first_code(codes)}
+        if isinstance(errors, dict) and not (len(errors) == 1 and "detail" in errors):
+            body["detail"] = _first_message(errors)
+            body["errors"] = errors
+        elif isinstance(errors, list):
+            body["detail"] = " ".join(errors)
+            if len(errors) > 1:
+                body["errors"] = {"non_field_errors": errors}
+        else:
+            body["detail"] = errors["detail"] if isinstance(errors, dict) else errors
+        response.data = body
+    return response

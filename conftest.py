@@ -1,0 +1,31 @@
+"""Cross-app test fixtures and markers."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor != "postgresql":
+        skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL to run it")
+        for item in items:
+            if "postgres" in item.keywords:
+                item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": dict.fromkeys(
+            settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "10000/min"
+        ),
+    }
+    from django.core.cache import cache
+
+    cache.clear()

@@ -1,0 +1,3 @@
+"""API routes of the partners app."""
+
+urlpatterns: list = []

@@ -1,0 +1,106 @@
+"""Partner shops and the record of every price-list import."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+
+class Shop(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="shops",
+    )
+    url = models.URLField(_("website"), blank=True)
+    is_accepting_orders = models.BooleanField(_("accepting orders"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="shop_name_ci_unique",
+                violation_error_message=_("A shop with this name already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PriceListImport(models.Model):
+    """One upload of a price list: the kept file, who sent it, what the engine planned and did."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", _("Admin upload")
+        API = "api", _("API upload")
+        URL = "url", _("API, from a URL")
+        CLI = "cli", _("Command line")
+
+    shop = models.ForeignKey(
+        Shop,
+        verbose_name=_("shop"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="imports",
+    )
+    shop_name = models.CharField(_("shop in the file"), max_length=100, blank=True)
+    partner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        related_name="price_list_imports",
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    source_url = models.URLField(_("source URL"), max_length=2000, blank=True)
+    file = models.FileField(_("file"), upload_to="price-lists/%Y/%m/", blank=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size"), default=0)
+    file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    is_dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    goods_total = models.PositiveIntegerField(_("goods in file"), default=0)
+    goods_processed = models.PositiveIntegerField(_("goods processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    retired_count = models.PositiveIntegerField(_("retired"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    plan = models.JSONField(_("plan"), default=dict, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("price-list import")
+        verbose_name_plural = _("price-list imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.shop_name or self.file_name} ({self.get_status_display()})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == self.Status.SUCCEEDED:
+            return 100
+        if not self.goods_total:
+            return 0
+        return min(100, self.goods_processed * 100 // self.goods_total)
