@@ -1,0 +1,43 @@
+"""Factories for users and contacts."""
+
+import factory
+
+from accounts.models import Contact, User
+
+DEFAULT_PASSWORD = "Correct-Horse-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"buyer{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    first_name = "Ivan"
+    last_name = "Petrov"
+    type = User.Type.BUYER
+    password = factory.django.Password(DEFAULT_PASSWORD)
+
+
+class PartnerFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"partner{n}")
+    type = User.Type.SHOP
+
+
+class ManagerFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"manager{n}")
+    is_staff = True
+    is_superuser = True
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    user = factory.SubFactory(UserFactory)
+    city = "Москва"
+    street = "Тверская"
+    house = "7"
+    apartment = "12"
+    phone = "+79161234567"
