@@ -72,3 +72,18 @@ class Contact(models.Model):
         )
         parts += [f"{label} {value}" for value, label in labels if value]
         return ", ".join(str(p) for p in parts if p)
+
+
+class SentEmail(models.Model):
+    """The key of every message sent, so a retried or duplicated task never emails twice."""
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sent email")
+        verbose_name_plural = _("sent emails")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.key
