@@ -1,0 +1,124 @@
+"""Fill a fresh database with demo shops, catalogs, users and a few orders; print the credentials once."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Contact, User
+from catalog.models import Offer
+from orders.models import Order
+from orders.services import add_to_basket, confirm_order, transition_order
+from partners.models import PriceListImport
+from partners.services import create_price_list_import, run_price_list_import
+
+DEMO_DIR = Path(settings.BASE_DIR) / "demo" / "pricelists"
+PARTNERS = [
+    ("tekhnomir", "tekhnomir.yaml", "Ольга", "Смирнова"),
+    ("svyaz-market", "svyaz-market.yaml", "Артём", "Ковалёв"),
+    ("electropoint", "electropoint.yaml", "Марина", "Лебедева"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data into an empty database (does nothing when users already exist)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Load even if users exist.")
+
+    def handle(self, *args, force: bool = False, **options):
+        if User.objects.exists() and not force:
+            self.stdout.write("Demo data: the database already has users, nothing loaded.")
+            return
+        credentials: list[tuple[str, str, str]] = []
+
+        def new_password() -> str:
+            return secrets.token_urlsafe(9)
+
+        manager_password = new_password()
+        manager = User.objects.create_superuser(
+            username="manager",
+            email="manager@procurement.local",
+            password=manager_password,
+            first_name="Анна",
+            last_name="Морозова",
+        )
+        credentials.append(("Store manager (admin)", manager.username, manager_password))
+
+        partners_group = Group.objects.get(name="Partners")
+        for username, file_name, first_name, last_name in PARTNERS:
+            password = new_password()
+            partner = User.objects.create_user(
+                username=username,
+                email=f"{username}@partners.procurement.local",
+                password=password,
+                first_name=first_name,
+                last_name=last_name,
+                type=User.Type.SHOP,
+                is_staff=True,
+            )
+            partner.groups.add(partners_group)
+            credentials.append(("Partner", username, password))
+            path = DEMO_DIR / file_name
+            price_list_import = create_price_list_import(
+                partner=partner,
+                content=path.read_bytes(),
+                file_name=file_name,
+                source=PriceListImport.Source.CLI,
+            )
+            price_list_import = run_price_list_import(price_list_import=price_list_import)
+            if price_list_import.status != PriceListImport.Status.SUCCEEDED:
+                raise CommandError(f"demo price list {file_name} failed: {price_list_import.errors}")
+
+        customer_password = new_password()
+        customer = User.objects.create_user(
+            username="customer",
+            email="customer@example.com",
+            password=customer_password,
+            first_name="Дмитрий",
+            last_name="Соколов",
+            company="Сеть магазинов «Уголок»",
+            position="Менеджер по закупкам",
+            is_email_verified=True,
+        )
+        credentials.append(("Customer (API)", customer.username, customer_password))
+        self._demo_orders(customer=customer, manager=manager)
+
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Credentials (shown only this once):"))
+        for role, username, password in credentials:
+            self.stdout.write(f"  {role:<24} {username:<14} {password}")
+        self.stdout.write("  Admin: http://127.0.0.1:8000/admin/   API docs: http://127.0.0.1:8000/api/docs/")
+
+    @transaction.atomic
+    def _demo_orders(self, *, customer: User, manager: User) -> None:
+        contact = Contact.objects.create(
+            user=customer,
+            city="Москва",
+            street="ул. Большая Полянка",
+            house="28",
+            building="1",
+            apartment="14",
+            phone="+74951234567",
+        )
+        offers = list(Offer.objects.filter(is_active=True, quantity__gte=3).order_by("id"))
+        plans = [
+            (offers[0:2], [Order.State.CONFIRMED, Order.State.ASSEMBLED, Order.State.SENT]),
+            (offers[5:8], [Order.State.CONFIRMED]),
+            (offers[10:11], []),
+            (
+                offers[12:14],
+                [Order.State.CONFIRMED, Order.State.ASSEMBLED, Order.State.SENT, Order.State.DELIVERED],
+            ),
+        ]
+        for chosen, moves in plans:
+            for offer in chosen:
+                add_to_basket(user=customer, offer_id=offer.pk, quantity=1, city=contact.city)
+            order = Order.objects.get(user=customer, state=Order.State.BASKET)
+            order = confirm_order(order=order, customer=customer, contact=contact)
+            for state in moves:
+                order = transition_order(order=order, to_state=state, actor=manager)
