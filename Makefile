@@ -23,8 +23,9 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# The compiled catalogs are committed; recompile when GNU gettext is available.
 messages: $(VENV)/.installed
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 
 migrate: install messages
 	$(PY) manage.py migrate --noinput -v 0
