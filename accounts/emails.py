@@ -40,9 +40,9 @@ def queue_email(
     message = render_email(template=template, context=context, language=language)
 
     def _send() -> None:
-        from accounts.tasks import send_email
+        from accounts.tasks import enqueue_email
 
-        send_email.delay(
+        enqueue_email(
             to=recipients,
             subject=message["subject"],
             text=message["text"],

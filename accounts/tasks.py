@@ -1,23 +1,26 @@
-"""Celery tasks of the accounts app: sending email, with retries, at most once per key."""
+"""Celery tasks of the accounts app: sending email (retried, at most once per key), token cleanup."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 
 from celery import shared_task
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import SentEmail
 
 logger = logging.getLogger(__name__)
 
-SENT_KEY_TTL = 7 * 24 * 3600
+# SMTPException and socket errors (refused, reset, timed out) are all OSError subclasses.
+RETRIED_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
 @shared_task(
     bind=True,
-    autoretry_for=(smtplib.SMTPException, socket.error, TimeoutError),
+    autoretry_for=RETRIED_EMAIL_ERRORS,
     retry_backoff=True,
     retry_backoff_max=600,
     retry_jitter=True,
@@ -32,14 +35,44 @@ def send_email(
     html: str,
     idempotency_key: str | None = None,
 ) -> bool:
-    """Send one message; returns False when the key was already sent (a duplicate task)."""
-    cache_key = f"email-sent:{idempotency_key}" if idempotency_key else None
-    if cache_key and cache.get(cache_key):
-        logger.info("email %s already sent, skipping", idempotency_key)
-        return False
+    """Send one message; returns False when its key was already sent (a duplicate task).
+
+    The key is claimed by inserting a `SentEmail` row in the same transaction as the send: a failed
+    send rolls the claim back (so the retry can send), and a second task with the same key waits on the
+    unique index and then sees the message as sent. A worker that dies after the SMTP server accepted
+    the message but before the commit may send it again on redelivery: delivery is at least once.
+    """
     message = EmailMultiAlternatives(subject=subject, body=text, to=to)
     message.attach_alternative(html, "text/html")
-    message.send()
-    if cache_key:
-        cache.set(cache_key, True, SENT_KEY_TTL)
+    if not idempotency_key:
+        message.send()
+        return True
+    with transaction.atomic():
+        _, created = SentEmail.objects.get_or_create(key=idempotency_key)
+        if not created:
+            logger.info("email %s already sent, skipping", idempotency_key)
+            return False
+        message.send()
     return True
+
+
+def enqueue_email(**message: object) -> None:
+    """Hand a message to `send_email`; a broker that is down is logged, never raised to the caller.
+
+    Called after commit: the business action (an order, a registration) already happened, and an email
+    that cannot be queued must not turn it into an error page.
+    """
+    try:
+        send_email.delay(**message)
+    except Exception:
+        logger.exception("could not queue email %s", message.get("idempotency_key") or "")
+
+
+@shared_task
+def clean_expired_tokens() -> int:
+    """Delete API tokens past their expiry; returns how many were deleted (run by Celery beat)."""
+    from knox.models import AuthToken
+
+    deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
+    logger.info("deleted %d expired API tokens", deleted)
+    return deleted

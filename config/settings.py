@@ -166,6 +166,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task that never reports back within this many seconds is redelivered (Redis visibility timeout);
+# it must exceed the longest import.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Periodic work, run by one `celery -A config beat` process.
+CELERY_BEAT_SCHEDULE = {
+    "clean-expired-tokens": {
+        "task": "accounts.tasks.clean_expired_tokens",
+        "schedule": env_int("TOKEN_CLEANUP_INTERVAL", 3600),
+    },
+}
 
 # --- REST API ------------------------------------------------------------------------------------
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 0)
