@@ -1,0 +1,248 @@
+"""Orders API: the basket, confirming and canceling orders, the customer's and the partner's order lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Contact
+from orders import selectors, services
+from orders.api.serializers import (
+    BasketAddInputSerializer,
+    BasketOutputSerializer,
+    BasketRemoveInputSerializer,
+    BasketUpdateInputSerializer,
+    ErrorOutputSerializer,
+    OrderConfirmInputSerializer,
+    OrderDetailOutputSerializer,
+    OrderIdInputSerializer,
+    OrderListOutputSerializer,
+    PartnerOrderOutputSerializer,
+)
+from orders.models import Order
+
+ERROR = ErrorOutputSerializer
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ERROR, description=description)
+
+
+class IsPartner(permissions.BasePermission):
+    message = _("Only partners can do this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_partner)
+
+
+def _basket_response(user: Any) -> Response:
+    basket = selectors.basket_of(user)
+    if basket is None:
+        basket = Order(id=None, user=user, state=Order.State.BASKET)
+        data = {**BasketOutputSerializer(basket).data, "items": [], "total": "0.00"}
+        return Response(data)
+    return Response(BasketOutputSerializer(basket).data)
+
+
+class BasketAddView(APIView):
+    """Add an offer (`product_info`) to the basket; the same offer again adds up the quantity.
+
+    Always answers 200 with the whole basket (created on first use).
+    """
+
+    @extend_schema(
+        operation_id="basket_add",
+        request=BasketAddInputSerializer,
+        responses={
+            200: BasketOutputSerializer,
+            400: _error("Bad quantity, not enough stock, inactive offer or shop not accepting orders."),
+            401: _error("Not logged in."),
+            404: _error("Unknown offer."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = BasketAddInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.add_to_basket(
+            user=request.user,
+            offer_id=data["product_info"],
+            quantity=data["quantity"],
+            city=data.get("contact", {}).get("city", "").strip(),
+        )
+        return _basket_response(request.user)
+
+
+class BasketView(APIView):
+    """The customer's basket: view it, set a line's quantity (0 removes), remove a line."""
+
+    @extend_schema(operation_id="basket_retrieve", responses={200: BasketOutputSerializer, 401: ERROR})
+    def get(self, request: Request) -> Response:
+        return _basket_response(request.user)
+
+    @extend_schema(
+        operation_id="basket_update",
+        request=BasketUpdateInputSerializer,
+        responses={
+            200: BasketOutputSerializer,
+            400: _error("Bad quantity, not enough stock, inactive offer or shop not accepting orders."),
+            401: ERROR,
+            404: _error("The offer is not in the basket."),
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        serializer = BasketUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.update_basket_item(
+            user=request.user,
+            offer_id=serializer.validated_data["product_info"],
+            quantity=serializer.validated_data["quantity"],
+        )
+        return _basket_response(request.user)
+
+    @extend_schema(
+        operation_id="basket_remove",
+        request=BasketRemoveInputSerializer,
+        responses={200: BasketOutputSerializer, 400: ERROR, 401: ERROR, 404: _error("Not in the basket.")},
+    )
+    def delete(self, request: Request) -> Response:
+        serializer = BasketRemoveInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.remove_from_basket(user=request.user, offer_id=serializer.validated_data["product_info"])
+        return _basket_response(request.user)
+
+
+class OrderConfirmView(APIView):
+    """Place the basket as an order: `{"id", "address", "phone"}` or `{"id", "contact"}`."""
+
+    @extend_schema(
+        operation_id="order_confirm",
+        request=OrderConfirmInputSerializer,
+        responses={
+            200: OrderDetailOutputSerializer,
+            400: _error("Empty basket, not a phone number, unknown contact, or stock that ran out."),
+            401: ERROR,
+            404: _error("No such order of yours."),
+            409: _error("The order is not a basket (already placed)."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OrderConfirmInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        order = get_object_or_404(Order.objects.filter(user=request.user), pk=data["id"])
+        contact = None
+        if "contact" in data:
+            contact = Contact.objects.filter(user=request.user, pk=data["contact"]).first()
+            if contact is None:
+                raise exceptions.ValidationError(
+                    {"contact": [_("You have no contact with this id.")]}, code="invalid_contact"
+                )
+        order = services.confirm_order(
+            order=order,
+            customer=request.user,
+            address=data["address"],
+            phone=data["phone"],
+            contact=contact,
+        )
+        detail = get_object_or_404(selectors.customer_order_detail(request.user), pk=order.pk)
+        return Response(OrderDetailOutputSerializer(detail).data)
+
+
+class OrderListView(generics.ListAPIView):
+    """The customer's placed orders (never the basket), newest first."""
+
+    serializer_class = OrderListOutputSerializer
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return selectors.customer_orders(self.request.user)
+
+    @extend_schema(
+        operation_id="orders_list", responses={200: OrderListOutputSerializer(many=True), 401: ERROR}
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+def _order_id_from(request: Request) -> int:
+    """`id` from the query string or, for old clients that send GET with a body, from the JSON body."""
+    raw = request.query_params.get("id")
+    if raw is None and isinstance(request.data, dict):
+        raw = request.data.get("id")
+    serializer = OrderIdInputSerializer(data={"id": raw} if raw is not None else {})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["id"]
+
+
+class OrderInfoView(APIView):
+    """One of the customer's orders with its lines (price at order time), address and state history."""
+
+    @extend_schema(
+        operation_id="order_info",
+        parameters=[
+            OpenApiParameter(
+                "id",
+                int,
+                OpenApiParameter.QUERY,
+                required=False,
+                description=_("Order id (or send it as `id` in a JSON body)."),
+            )
+        ],
+        responses={
+            200: OrderDetailOutputSerializer,
+            400: _error("Missing or bad id."),
+            401: ERROR,
+            404: ERROR,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        order = get_object_or_404(selectors.customer_order_detail(request.user), pk=_order_id_from(request))
+        return Response(OrderDetailOutputSerializer(order).data)
+
+
+class OrderCancelView(APIView):
+    """Cancel one of your orders while it is `new`; its stock goes back on sale."""
+
+    @extend_schema(
+        operation_id="order_cancel",
+        request=OrderIdInputSerializer,
+        responses={
+            200: OrderDetailOutputSerializer,
+            400: ERROR,
+            401: ERROR,
+            404: _error("No such order of yours."),
+            409: _error("The order is past `new` and cannot be canceled by the customer."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OrderIdInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order = get_object_or_404(selectors.customer_orders(request.user), pk=serializer.validated_data["id"])
+        services.cancel_order(order=order, actor=request.user)
+        detail = get_object_or_404(selectors.customer_order_detail(request.user), pk=order.pk)
+        return Response(OrderDetailOutputSerializer(detail).data)
+
+
+class PartnerOrderListView(generics.ListAPIView):
+    """Orders containing the partner's offers: only the partner's own lines and their subtotal."""
+
+    serializer_class = PartnerOrderOutputSerializer
+    permission_classes = [permissions.IsAuthenticated, IsPartner]
+
+    def get_queryset(self) -> QuerySet[Order]:
+        return selectors.partner_orders(self.request.user)
+
+    @extend_schema(
+        operation_id="partner_orders_list",
+        responses={200: PartnerOrderOutputSerializer(many=True), 401: ERROR, 403: _error("Not a partner.")},
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,116 @@
+"""Reads of the orders domain: who may see which orders and which of their lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from orders.models import Order, OrderEvent, OrderItem
+
+_LINE_SUM = ExpressionWrapper(
+    F("items__price") * F("items__quantity"), output_field=DecimalField(max_digits=14, decimal_places=2)
+)
+
+
+def _is_manager(user: User) -> bool:
+    return user.is_superuser or (user.is_staff and not user.is_partner)
+
+
+def _placed_orders() -> QuerySet[Order]:
+    return Order.objects.exclude(state=Order.State.BASKET)
+
+
+def _lines() -> QuerySet[OrderItem]:
+    return OrderItem.objects.select_related("offer__product", "offer__shop").order_by("id")
+
+
+def orders_visible_to(user: User) -> QuerySet[Order]:
+    """Placed orders (never baskets): managers see all, partners those with their offers, customers theirs."""
+    if not user.is_authenticated or not user.is_active:
+        return Order.objects.none()
+    orders = _placed_orders()
+    if _is_manager(user):
+        return orders
+    if user.is_partner:
+        return orders.filter(Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop__owner=user)))
+    return orders.filter(user=user)
+
+
+def order_lines_visible_to(user: User, order: Order) -> QuerySet[OrderItem]:
+    """The lines of `order` the user may see: a partner only its own shops' lines."""
+    if not user.is_authenticated or not user.is_active:
+        return OrderItem.objects.none()
+    lines = _lines().filter(order=order)
+    if _is_manager(user):
+        return lines
+    if user.is_partner and order.user_id != user.pk:
+        return lines.filter(offer__shop__owner=user)
+    if order.user_id == user.pk:
+        return lines
+    return OrderItem.objects.none()
+
+
+def customer_orders(user: User) -> QuerySet[Order]:
+    """The customer's own placed orders, newest first, with the number of lines."""
+    return (
+        _placed_orders().filter(user=user).annotate(items_count=Count("items")).order_by("-created_at", "-id")
+    )
+
+
+def customer_order_detail(user: User) -> QuerySet[Order]:
+    """The customer's own placed orders with lines and state history loaded in a fixed number of queries."""
+    return (
+        _placed_orders()
+        .filter(user=user)
+        .prefetch_related(
+            Prefetch("items", queryset=_lines()),
+            Prefetch(
+                "events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")
+            ),
+        )
+    )
+
+
+def basket_of(user: User) -> Order | None:
+    """The user's basket with its lines (current offer prices), or None when there is none yet."""
+    return (
+        Order.objects.filter(user=user, state=Order.State.BASKET)
+        .prefetch_related(Prefetch("items", queryset=_lines()))
+        .first()
+    )
+
+
+def partner_orders(user: User) -> QuerySet[Order]:
+    """Orders containing the partner's offers, each with only the partner's lines (`partner_lines`)
+    and their sum (`partner_subtotal`); newest first."""
+    own_lines = Q(items__offer__shop__owner=user)
+    return (
+        orders_visible_to(user)
+        .filter(Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop__owner=user)))
+        .annotate(
+            partner_subtotal=Coalesce(
+                Sum(_LINE_SUM, filter=own_lines),
+                Value(Decimal("0")),
+                output_field=DecimalField(max_digits=14, decimal_places=2),
+            )
+        )
+        .prefetch_related(
+            Prefetch("items", queryset=_lines().filter(offer__shop__owner=user), to_attr="partner_lines")
+        )
+        .order_by("-created_at", "-id")
+    )

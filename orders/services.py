@@ -1,0 +1,439 @@
+"""Writes of the orders domain: the basket, confirming an order, and the order state machine.
+
+State machine (`ALLOWED_TRANSITIONS`):
+
+    basket ──confirm_order──▶ new ──▶ confirmed ──▶ assembled ──▶ sent ──▶ delivered
+                               │          │             │
+                               └──────────┴─────────────┴──▶ canceled (stock returned)
+
+`basket → new` happens only through `confirm_order` (it takes the stock); `transition_order` never
+moves a basket. A `sent` order cannot be canceled: the goods have left the warehouse, so putting them
+back into stock automatically would be wrong; a return is handled outside this flow. `delivered` and
+`canceled` are final.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import phonenumbers
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.emails import queue_email
+from accounts.models import Contact, User
+from catalog.models import Offer
+from orders.models import Order, OrderEvent, OrderItem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+State = Order.State
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    State.BASKET: frozenset(),
+    State.NEW: frozenset({State.CONFIRMED, State.CANCELED}),
+    State.CONFIRMED: frozenset({State.ASSEMBLED, State.CANCELED}),
+    State.ASSEMBLED: frozenset({State.SENT, State.CANCELED}),
+    State.SENT: frozenset({State.DELIVERED}),
+    State.DELIVERED: frozenset(),
+    State.CANCELED: frozenset(),
+}
+
+# States in which the order's stock has been taken from the offers (and is returned on cancel).
+STOCK_TAKEN_STATES = frozenset({State.NEW, State.CONFIRMED, State.ASSEMBLED, State.SENT})
+
+PHONE_REGION = "RU"
+
+
+# --- validation helpers ---------------------------------------------------------------------------
+
+
+def _check_quantity(quantity: Any, *, allow_zero: bool = False) -> int:
+    minimum = 0 if allow_zero else 1
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < minimum:
+        if allow_zero:
+            message = _("Quantity must be a whole number, 0 or more.")
+        else:
+            message = _("Quantity must be a whole number, 1 or more.")
+        raise ValidationError(message, code="invalid_quantity")
+    return quantity
+
+
+def _get_offer(offer_id: Any) -> Offer:
+    try:
+        return Offer.objects.select_related("shop", "product").get(pk=int(offer_id))
+    except (Offer.DoesNotExist, TypeError, ValueError) as error:
+        raise Http404(_("No offer with id %(id)s.") % {"id": offer_id}) from error
+
+
+def _orderability_problem(offer: Offer) -> ValidationError | None:
+    names = {"product": offer.product.name, "shop": offer.shop.name}
+    if not offer.is_active:
+        return ValidationError(
+            _("“%(product)s” from %(shop)s is no longer offered.") % names, code="offer_inactive"
+        )
+    if not offer.shop.is_accepting_orders:
+        return ValidationError(
+            _("%(shop)s is not accepting orders at the moment (“%(product)s”).") % names,
+            code="shop_not_accepting_orders",
+        )
+    return None
+
+
+def _stock_problem(offer: Offer, requested: int) -> ValidationError | None:
+    if requested <= offer.quantity:
+        return None
+    return ValidationError(
+        _("Not enough “%(product)s” from %(shop)s: requested %(requested)s, available %(available)s.")
+        % {
+            "product": offer.product.name,
+            "shop": offer.shop.name,
+            "requested": requested,
+            "available": offer.quantity,
+        },
+        code="out_of_stock",
+    )
+
+
+def normalize_phone(phone: str) -> str:
+    """A phone number in E.164 (`+79161234567`); numbers without a country code are Russian."""
+    text = (phone or "").strip()
+    error = ValidationError(_("“%(phone)s” is not a phone number.") % {"phone": text}, code="invalid_phone")
+    if not text:
+        raise ValidationError(_("A phone number is required."), code="invalid_phone")
+    try:
+        parsed = phonenumbers.parse(text, PHONE_REGION)
+    except phonenumbers.NumberParseException as parse_error:
+        raise error from parse_error
+    if not phonenumbers.is_valid_number(parsed):
+        raise error
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# --- basket ---------------------------------------------------------------------------------------
+
+
+def _locked_basket(user: User, *, create: bool, city: str = "") -> Order | None:
+    """The user's basket, row-locked for this transaction; created when asked and missing.
+
+    Two first adds at once both miss the basket; the partial unique constraint lets only one insert
+    through, and the other one (inside its savepoint) re-reads the basket the first one committed.
+    """
+    basket = Order.objects.select_for_update().filter(user=user, state=State.BASKET).first()
+    if basket is not None or not create:
+        return basket
+    try:
+        with transaction.atomic():
+            return Order.objects.create(user=user, state=State.BASKET, city=city)
+    except IntegrityError:
+        return Order.objects.select_for_update().get(user=user, state=State.BASKET)
+
+
+def _require_basket(user: User) -> Order:
+    basket = _locked_basket(user, create=False)
+    if basket is None:
+        raise Http404(_("Your basket is empty."))
+    return basket
+
+
+def _locked_basket_item(basket: Order, offer_id: Any) -> OrderItem:
+    try:
+        return OrderItem.objects.select_for_update().get(order=basket, offer_id=int(offer_id))
+    except (OrderItem.DoesNotExist, TypeError, ValueError) as error:
+        raise Http404(_("Offer %(id)s is not in your basket.") % {"id": offer_id}) from error
+
+
+@transaction.atomic
+def add_to_basket(*, user: User, offer_id: int, quantity: int, city: str = "") -> Order:
+    """Add `quantity` of an offer to the user's basket (creating it); the same offer again adds up.
+
+    Raises Http404 for an unknown offer and ValidationError (`invalid_quantity`, `offer_inactive`,
+    `shop_not_accepting_orders`, `out_of_stock`) when the offer cannot be ordered in that quantity.
+    """
+    quantity = _check_quantity(quantity)
+    offer = _get_offer(offer_id)
+    problem = _orderability_problem(offer)
+    if problem:
+        raise problem
+    basket = _locked_basket(user, create=True, city=city)
+    item = OrderItem.objects.select_for_update().filter(order=basket, offer=offer).first()
+    problem = _stock_problem(offer, quantity + (item.quantity if item else 0))
+    if problem:
+        raise problem
+    if item is None:
+        OrderItem.objects.create(order=basket, offer=offer, quantity=quantity)
+    else:
+        item.quantity = F("quantity") + quantity
+        item.save(update_fields=["quantity"])
+    update_fields = ["updated_at"]
+    if city and basket.city != city:
+        basket.city = city
+        update_fields.append("city")
+    basket.save(update_fields=update_fields)
+    return basket
+
+
+@transaction.atomic
+def update_basket_item(*, user: User, offer_id: int, quantity: int) -> Order:
+    """Set the quantity of an offer already in the basket; 0 removes the line."""
+    quantity = _check_quantity(quantity, allow_zero=True)
+    basket = _require_basket(user)
+    item = _locked_basket_item(basket, offer_id)
+    if quantity == 0:
+        item.delete()
+    else:
+        offer = _get_offer(item.offer_id)
+        problem = (_orderability_problem(offer) if quantity > item.quantity else None) or _stock_problem(
+            offer, quantity
+        )
+        if problem:
+            raise problem
+        item.quantity = quantity
+        item.save(update_fields=["quantity"])
+    basket.save(update_fields=["updated_at"])
+    return basket
+
+
+@transaction.atomic
+def remove_from_basket(*, user: User, offer_id: int) -> Order:
+    """Remove an offer's line from the basket."""
+    basket = _require_basket(user)
+    _locked_basket_item(basket, offer_id).delete()
+    basket.save(update_fields=["updated_at"])
+    return basket
+
+
+# --- emails ---------------------------------------------------------------------------------------
+
+
+def _line_context(item: OrderItem) -> dict[str, Any]:
+    return {
+        "product": item.offer.product.name,
+        "model": item.offer.model,
+        "shop": item.offer.shop.name,
+        "price": item.price,
+        "quantity": item.quantity,
+        "sum": item.price * item.quantity,
+    }
+
+
+def manager_emails() -> list[str]:
+    """Who receives invoices: `ORDER_NOTIFY_EMAILS`, else every active manager (staff, not a partner)."""
+    configured = [address for address in getattr(settings, "ORDER_NOTIFY_EMAILS", []) or [] if address]
+    if configured:
+        return configured
+    return list(
+        User.objects.filter(is_staff=True, is_active=True)
+        .exclude(type=User.Type.SHOP)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def _queue_confirmation_emails(order: Order, items: Iterable[OrderItem]) -> None:
+    items = list(items)
+    customer = order.user
+    lines = [_line_context(item) for item in items]
+    base = {"order": order, "customer": customer, "lines": lines, "total": order.total}
+    queue_email(
+        to=[customer.email],
+        template="order_confirmed_customer",
+        context=base,
+        idempotency_key=f"order-{order.pk}-new-customer",
+    )
+    queue_email(
+        to=manager_emails(),
+        template="order_invoice_managers",
+        context=base,
+        idempotency_key=f"order-{order.pk}-new-managers",
+    )
+    by_partner: dict[int, list[OrderItem]] = defaultdict(list)
+    for item in items:
+        by_partner[item.offer.shop.owner_id].append(item)
+    for partner_id, partner_items in sorted(by_partner.items()):
+        partner = partner_items[0].offer.shop.owner
+        queue_email(
+            to=[partner.email],
+            template="order_new_partner",
+            context={
+                "order": order,
+                "partner": partner,
+                "lines": [_line_context(item) for item in partner_items],
+                "subtotal": sum((item.price * item.quantity for item in partner_items), Decimal("0")),
+            },
+            idempotency_key=f"order-{order.pk}-new-partner-{partner_id}",
+        )
+
+
+def _queue_state_email(order: Order, event: OrderEvent) -> None:
+    queue_email(
+        to=[order.user.email],
+        template="order_state_changed",
+        context={
+            "order": order,
+            "customer": order.user,
+            "from_state": State(event.from_state).label,
+            "to_state": State(event.to_state).label,
+            "note": event.note,
+        },
+        idempotency_key=f"order-{order.pk}-{event.to_state}",
+    )
+
+
+# --- confirming -----------------------------------------------------------------------------------
+
+
+def _lock_order(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+
+
+@transaction.atomic
+def confirm_order(
+    *,
+    order: Order,
+    customer: User,
+    address: str = "",
+    phone: str = "",
+    contact: Contact | None = None,
+) -> Order:
+    """Turn the customer's basket into a `new` order: take the stock, snapshot prices and address.
+
+    Everything happens in one transaction with the offers locked in pk order, so two customers buying
+    the last unit cannot both get it. Any failing line refuses the whole order (every failing line is
+    named) and nothing changes. Emails go out after commit.
+    """
+    if order.user_id != customer.pk:
+        raise Http404(_("No such order."))
+    order = _lock_order(order)
+    if order.state != State.BASKET:
+        raise ValidationError(
+            _("Order #%(id)s is already placed (state: %(state)s).")
+            % {"id": order.pk, "state": order.get_state_display()},
+            code="not_a_basket",
+        )
+    items = list(order.items.order_by("offer_id"))
+    if not items:
+        raise ValidationError(_("The basket is empty."), code="empty_basket")
+
+    if contact is not None:
+        if contact.user_id != customer.pk:
+            raise ValidationError(_("Choose one of your own contacts."), code="invalid_contact")
+        address, phone = contact.address, contact.phone
+    address = " ".join((address or "").split())
+    if not address:
+        raise ValidationError(_("A delivery address is required."), code="address_required")
+    phone = normalize_phone(phone)
+
+    offers = {
+        offer.pk: offer
+        for offer in Offer.objects.select_for_update(of=("self",))
+        .select_related("shop", "shop__owner", "product")
+        .filter(pk__in=[item.offer_id for item in items])
+        .order_by("pk")
+    }
+    problems = []
+    for item in items:
+        item.offer = offers[item.offer_id]
+        problem = _orderability_problem(item.offer) or _stock_problem(item.offer, item.quantity)
+        if problem:
+            problems.append(problem)
+    if problems:
+        # The stock problem is the one callers act on: name it first so its code is the error's code.
+        problems.sort(key=lambda problem: problem.code != "out_of_stock")
+        raise ValidationError(problems)
+
+    for item in items:
+        updated = Offer.objects.filter(pk=item.offer_id, quantity__gte=item.quantity).update(
+            quantity=F("quantity") - item.quantity
+        )
+        if updated != 1:  # a database without row locks raced us: never sell what is not there
+            raise ValidationError(
+                _("Not enough “%(product)s” from %(shop)s: requested %(requested)s.")
+                % {
+                    "product": item.offer.product.name,
+                    "shop": item.offer.shop.name,
+                    "requested": item.quantity,
+                },
+                code="out_of_stock",
+            )
+        item.offer.quantity -= item.quantity
+        item.price = item.offer.price
+    OrderItem.objects.bulk_update(items, ["price"])
+
+    order.state = State.NEW
+    order.contact = contact
+    order.delivery_address = address[:500]
+    order.phone = phone
+    order.total = sum((item.price * item.quantity for item in items), Decimal("0"))
+    order.confirmed_at = timezone.now()
+    order.save(
+        update_fields=["state", "contact", "delivery_address", "phone", "total", "confirmed_at", "updated_at"]
+    )
+    OrderEvent.objects.create(order=order, actor=customer, from_state=State.BASKET, to_state=State.NEW)
+    _queue_confirmation_emails(order, items)
+    return order
+
+
+# --- state machine --------------------------------------------------------------------------------
+
+
+def _return_stock(order: Order) -> None:
+    # Sorted by offer pk, the same order confirm_order locks them in, so the two cannot deadlock.
+    for offer_id, quantity in order.items.order_by("offer_id").values_list("offer_id", "quantity"):
+        Offer.objects.filter(pk=offer_id).update(quantity=F("quantity") + quantity)
+
+
+@transaction.atomic
+def transition_order(*, order: Order, to_state: str, actor: User, note: str = "") -> Order:
+    """Move an order along `ALLOWED_TRANSITIONS`, write its `OrderEvent`, email the customer after commit.
+
+    The order row is locked, so of two concurrent moves only one applies; the other sees the new
+    state and is refused with `invalid_transition`. Canceling returns the stock to the offers.
+    """
+    locked = _lock_order(order)
+    from_state = locked.state
+    if to_state not in ALLOWED_TRANSITIONS.get(from_state, frozenset()):
+        to_label = State(to_state).label if to_state in State.values else to_state
+        raise ValidationError(
+            _("Order #%(id)s cannot move from “%(from)s” to “%(to)s”.")
+            % {"id": locked.pk, "from": locked.get_state_display(), "to": to_label},
+            code="invalid_transition",
+        )
+    if to_state == State.CANCELED and from_state in STOCK_TAKEN_STATES:
+        _return_stock(locked)
+    locked.state = to_state
+    locked.save(update_fields=["state", "updated_at"])
+    event = OrderEvent.objects.create(
+        order=locked, actor=actor, from_state=from_state, to_state=to_state, note=note or ""
+    )
+    _queue_state_email(locked, event)
+    order.state, order.updated_at = locked.state, locked.updated_at
+    return locked
+
+
+@transaction.atomic
+def cancel_order(*, order: Order, actor: User, reason: str = "") -> Order:
+    """Cancel an order and return its stock.
+
+    The order's own customer may cancel only while it is `new`; managers (staff) may cancel whatever
+    the table allows (`new`, `confirmed`, `assembled`); anyone else is refused with PermissionDenied.
+    """
+    locked = _lock_order(order)
+    is_customer = actor.pk == locked.user_id
+    if not is_customer and not actor.is_staff:
+        raise PermissionDenied(_("You cannot cancel this order."))
+    if is_customer and locked.state != State.NEW:
+        raise ValidationError(
+            _("Order #%(id)s is “%(state)s”: it can be canceled only while it is new.")
+            % {"id": locked.pk, "state": locked.get_state_display()},
+            code="invalid_transition",
+        )
+    return transition_order(order=order, to_state=State.CANCELED, actor=actor, note=reason)
