@@ -8,9 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status, throttling
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Business-rule codes that mean "the object is not in a state that allows this".
@@ -18,9 +19,74 @@ CONFLICT_CODES = frozenset({"invalid_transition", "not_a_basket", "state_conflic
 
 
 class Pagination(PageNumberPagination):
+    """`?page=` and `?page_size=` (at most 100); a page size that is not a positive integer is a 400."""
+
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Any) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("A positive integer is required.")]}, code="invalid"
+            )
+        return min(value, self.max_page_size)
+
+
+class StrictInputMixin:
+    """Input serializers with this mixin refuse fields they do not declare instead of ignoring them.
+
+    A client that sends `type` or `is_staff` gets a 400 naming the field, so nobody believes a change
+    went through when it did not.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "keys"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [_("This field cannot be set here.")] for key in unknown}, code="not_allowed"
+                )
+        return super().to_internal_value(data)
+
+
+class _RatesFromSettingsMixin:
+    """Read the rate at request time: DRF copies THROTTLE_RATES onto the class once, at import."""
+
+    def get_rate(self) -> str | None:
+        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
+        return rates.get(self.scope)
+
+
+class AnonThrottle(_RatesFromSettingsMixin, throttling.AnonRateThrottle):
+    """Every anonymous request, per client address (scope `anon`)."""
+
+
+class _ScopedByAddressThrottle(_RatesFromSettingsMixin, throttling.SimpleRateThrottle):
+    """Every request to one sensitive endpoint, per client address, whoever is logged in."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class LoginThrottle(_ScopedByAddressThrottle):
+    scope = "login"
+
+
+class RegisterThrottle(_ScopedByAddressThrottle):
+    scope = "register"
+
+
+class PasswordResetThrottle(_ScopedByAddressThrottle):
+    scope = "password_reset"
 
 
 def _flatten(detail: Any) -> Any:
@@ -95,3 +161,36 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["detail"] = errors["detail"] if isinstance(errors, dict) else errors
         response.data = body
     return response
+
+
+class ApiErrorSerializer(serializers.Serializer):
+    """The one error shape, for the API schema."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=_("Messages per field, when the input had problems."),
+    )
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """`responses=` entries for drf-spectacular: each status answers with the error shape."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {
+        code: OpenApiResponse(ApiErrorSerializer, description=_ERROR_DESCRIPTIONS[code]) for code in statuses
+    }
+
+
+_ERROR_DESCRIPTIONS = {
+    400: _("Invalid input: `errors` names every field with its problems."),
+    401: _("No token, or an invalid or expired token or credentials."),
+    403: _("Not allowed for this user."),
+    404: _("Not found (or not yours)."),
+    405: _("Method not allowed."),
+    409: _("The object is not in a state that allows this."),
+    413: _("The upload is too large."),
+    429: _("Too many requests: try again later."),
+}

@@ -1,0 +1,344 @@
+"""Writes of the accounts app: registration, email confirmation, API tokens, profile, contacts, password reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from knox.models import get_token_model
+
+from accounts.emails import queue_email
+from accounts.models import MAX_CONTACTS_PER_USER, Contact, User
+
+EMAIL_CONFIRMATION_SALT = "accounts.email-confirmation"
+PROFILE_FIELDS = ("first_name", "last_name", "email", "company", "position")
+CONTACT_FIELDS = ("city", "street", "house", "structure", "building", "apartment", "phone")
+PHONE_REGION = "RU"
+
+
+def _email_confirmation_max_age() -> int:
+    return getattr(settings, "EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600)
+
+
+def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    users = User.objects.filter(email__iexact=email)
+    if exclude_pk is not None:
+        users = users.exclude(pk=exclude_pk)
+    return users.exists()
+
+
+# --- Registration and email confirmation ---------------------------------------------------------
+
+
+def make_email_confirmation_token(*, user: User) -> str:
+    """A signed, timestamped token naming the user and the address being confirmed."""
+    return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=EMAIL_CONFIRMATION_SALT)
+
+
+def send_email_confirmation(*, user: User) -> None:
+    queue_email(
+        to=[user.email],
+        template="account_confirm_email",
+        context={
+            "user": user,
+            "token": make_email_confirmation_token(user=user),
+            "valid_days": max(1, _email_confirmation_max_age() // (24 * 3600)),
+        },
+        language=get_language(),
+    )
+
+
+@transaction.atomic
+def register_user(
+    *,
+    username: str,
+    password: str,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    company: str = "",
+    position: str = "",
+) -> User:
+    """Create a buyer (never a partner) and email them a confirmation token."""
+    errors: dict[str, list[Any]] = {}
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = [ValidationError(_("A user with this username already exists."), code="unique")]
+    if _email_taken(email):
+        errors["email"] = [ValidationError(_("A user with this email already exists."), code="unique")]
+    user = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        company=company,
+        position=position,
+        type=User.Type.BUYER,
+    )
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        errors["password"] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two registrations with the same name or address at once: the database constraint decides.
+        raise ValidationError(
+            {
+                "username": [
+                    ValidationError(_("A user with this username or email already exists."), code="unique")
+                ]
+            }
+        ) from None
+    send_email_confirmation(user=user)
+    return user
+
+
+def confirm_email(*, token: str) -> User:
+    """Mark the address verified when the token is genuine, fresh, and still names the current address."""
+    invalid = ValidationError(
+        {
+            "token": [
+                ValidationError(_("The confirmation link is invalid or has expired."), code="invalid_token")
+            ]
+        }
+    )
+    try:
+        payload = signing.loads(token, salt=EMAIL_CONFIRMATION_SALT, max_age=_email_confirmation_max_age())
+    except signing.BadSignature:
+        raise invalid from None
+    if not isinstance(payload, dict):
+        raise invalid
+    user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
+    if user is None or user.email.lower() != payload.get("email"):
+        raise invalid
+    if not user.is_email_verified:
+        user.is_email_verified = True
+        user.save(update_fields=["is_email_verified"])
+    return user
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+
+def authenticate_credentials(*, username: str, password: str, request: Any = None) -> User | None:
+    """The active user with these credentials, or None."""
+    return authenticate(request, username=username, password=password)
+
+
+def issue_token(*, user: User) -> str:
+    """A new API token; only its hash is stored, so the raw value exists in this answer only."""
+    _instance, token = get_token_model().objects.create(user=user)
+    return token
+
+
+@transaction.atomic
+def rotate_tokens(*, user: User) -> str:
+    """Delete every token of the user and issue a new one: the old ones stop working at once."""
+    get_token_model().objects.filter(user=user).delete()
+    return issue_token(user=user)
+
+
+# --- Profile --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    user: User,
+    data: dict[str, Any],
+    current_password: str | None = None,
+    new_password: str | None = None,
+    keep_token_digest: str | None = None,
+) -> User:
+    """Change profile fields and, when both are given, the password.
+
+    A new email address is unverified until confirmed again. A password change ends every other API
+    session of the user (the token of this request, `keep_token_digest`, keeps working).
+    """
+    unknown = sorted(set(data) - set(PROFILE_FIELDS))
+    if unknown:
+        raise ValidationError(
+            {
+                field: [ValidationError(_("This field cannot be changed."), code="not_allowed")]
+                for field in unknown
+            }
+        )
+    errors: dict[str, list[Any]] = {}
+    email_changed = "email" in data and data["email"].lower() != user.email.lower()
+    if email_changed and _email_taken(data["email"], exclude_pk=user.pk):
+        errors["email"] = [ValidationError(_("A user with this email already exists."), code="unique")]
+    if (current_password is None) != (new_password is None):
+        missing = "new_password" if new_password is None else "current_password"
+        errors[missing] = [
+            ValidationError(
+                _("Send both current_password and new_password to change the password."), code="required"
+            )
+        ]
+    elif new_password is not None:
+        if not user.check_password(current_password):
+            errors["current_password"] = [
+                ValidationError(_("The current password is not correct."), code="wrong_password")
+            ]
+        else:
+            for field, value in data.items():
+                setattr(user, field, value)
+            try:
+                validate_password(new_password, user=user)
+            except ValidationError as error:
+                errors["new_password"] = error.error_list
+    if errors:
+        user.refresh_from_db()
+        raise ValidationError(errors)
+
+    for field, value in data.items():
+        setattr(user, field, value)
+    update_fields = list(data)
+    if email_changed:
+        user.is_email_verified = False
+        update_fields.append("is_email_verified")
+    if new_password is not None:
+        user.set_password(new_password)
+        update_fields.append("password")
+    if update_fields:
+        try:
+            with transaction.atomic():
+                user.save(update_fields=update_fields)
+        except IntegrityError:
+            user.refresh_from_db()
+            raise ValidationError(
+                {"email": [ValidationError(_("A user with this email already exists."), code="unique")]}
+            ) from None
+    if new_password is not None:
+        others = get_token_model().objects.filter(user=user)
+        if keep_token_digest:
+            others = others.exclude(digest=keep_token_digest)
+        others.delete()
+    if email_changed and user.email:
+        send_email_confirmation(user=user)
+    return user
+
+
+# --- Contacts -------------------------------------------------------------------------------------
+
+
+def normalize_phone(value: str) -> str:
+    """The number in E.164 (`+79161234567`); numbers without a country code are read as Russian."""
+    try:
+        number = phonenumbers.parse(value, PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            {
+                "phone": [
+                    ValidationError(
+                        _("Enter a valid phone number, e.g. +7 916 123-45-67."), code="invalid_phone"
+                    )
+                ]
+            }
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@transaction.atomic
+def create_contact(*, user: User, data: dict[str, Any]) -> Contact:
+    """Add a delivery address; a user has at most MAX_CONTACTS_PER_USER of them."""
+    fields = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
+    fields["phone"] = normalize_phone(fields.get("phone", ""))
+    # Lock the user row so that two concurrent additions cannot both pass the limit.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if Contact.objects.filter(user=user).count() >= MAX_CONTACTS_PER_USER:
+        raise ValidationError(
+            _("You can keep at most %(limit)d contacts; delete one first.")
+            % {"limit": MAX_CONTACTS_PER_USER},
+            code="too_many_contacts",
+        )
+    return Contact.objects.create(user=user, **fields)
+
+
+@transaction.atomic
+def update_contact(*, contact: Contact, data: dict[str, Any]) -> Contact:
+    fields = {key: value for key, value in data.items() if key in CONTACT_FIELDS}
+    if "phone" in fields:
+        fields["phone"] = normalize_phone(fields["phone"])
+    for field, value in fields.items():
+        setattr(contact, field, value)
+    if fields:
+        contact.save(update_fields=list(fields))
+    return contact
+
+
+def delete_contact(*, contact: Contact) -> None:
+    """Orders keep their own snapshot of the address; their link to the contact is simply cleared."""
+    contact.delete()
+
+
+# --- Password reset -------------------------------------------------------------------------------
+
+
+def make_password_reset_token(*, user: User) -> str:
+    """`<uid>-<token>`: the user id (base64) and Django's one-time token for the current password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"{uid}-{default_token_generator.make_token(user)}"
+
+
+def request_password_reset(*, email: str) -> None:
+    """Email a reset token to every active user with this address; say nothing about who exists."""
+    users = User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
+    for user in users:
+        if not user.has_usable_password():
+            continue
+        queue_email(
+            to=[user.email],
+            template="account_password_reset",
+            context={"user": user, "token": make_password_reset_token(user=user)},
+            language=get_language(),
+        )
+
+
+def _user_from_reset_token(*, token: str, uid: str | None) -> User | None:
+    if uid is None:
+        uid, separator, token = token.partition("-")
+        if not separator:
+            return None
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uid)))
+    except (TypeError, ValueError, OverflowError, UnicodeDecodeError):
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+@transaction.atomic
+def reset_password(*, token: str, password: str, uid: str | None = None) -> User:
+    """Set a new password from a reset token; the token then stops working, as do all API tokens."""
+    user = _user_from_reset_token(token=token, uid=uid)
+    if user is None:
+        raise ValidationError(
+            {"token": [ValidationError(_("The reset link is invalid or has expired."), code="invalid_token")]}
+        )
+    try:
+        validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.error_list}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    get_token_model().objects.filter(user=user).delete()
+    return user
