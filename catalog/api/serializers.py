@@ -1,0 +1,113 @@
+"""Input and output shapes of the catalog API."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from catalog.models import Category, Offer, Product
+from catalog.selectors import LISTING_ORDERINGS, ListingFilters, Shop
+
+
+class ProductListFilterInputSerializer(serializers.Serializer):
+    shop = serializers.IntegerField(min_value=1, required=False, help_text=_("Shop id."))
+    category = serializers.IntegerField(min_value=1, required=False, help_text=_("Category id."))
+    search = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text=_("Part of the product name or model.")
+    )
+    price_min = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    price_max = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
+    in_stock = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("true: only offers with stock; false: only offers without."),
+    )
+    ordering = serializers.ChoiceField(
+        choices=LISTING_ORDERINGS,
+        required=False,
+        default="name",
+        help_text=_("`price` is the lowest price among the product's matching offers."),
+    )
+
+    def validate(self, attrs):
+        low, high = attrs.get("price_min"), attrs.get("price_max")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"price_max": [_("Must be greater than or equal to price_min.")]}, code="invalid"
+            )
+        return attrs
+
+    def to_filters(self) -> ListingFilters:
+        data = self.validated_data
+        return ListingFilters(
+            shop_id=data.get("shop"),
+            category_id=data.get("category"),
+            search=data.get("search", "").strip(),
+            price_min=data.get("price_min"),
+            price_max=data.get("price_max"),
+            in_stock=data.get("in_stock"),
+            ordering=data.get("ordering", "name"),
+        )
+
+
+class ProductIdInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, help_text=_("Product id (query string or JSON body)."))
+
+
+class ShopOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shop
+        fields = ("id", "name")
+        read_only_fields = fields
+
+
+class ShopWithStateOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shop
+        fields = ("id", "name", "is_accepting_orders")
+        read_only_fields = fields
+
+
+class CategoryOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ("id", "name")
+        read_only_fields = fields
+
+
+class OfferOutputSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(read_only=True, help_text=_("The offer id: `product_info` when ordering."))
+    shop = ShopOutputSerializer(read_only=True)
+    parameters = serializers.DictField(
+        read_only=True, help_text=_("Characteristics exactly as the partner wrote them: name → value.")
+    )
+
+    class Meta:
+        model = Offer
+        fields = ("id", "shop", "price", "recommended_price", "quantity", "model", "parameters")
+        read_only_fields = fields
+
+
+class OfferDetailOutputSerializer(OfferOutputSerializer):
+    shop = ShopWithStateOutputSerializer(read_only=True)
+
+
+class ProductListOutputSerializer(serializers.ModelSerializer):
+    category = CategoryOutputSerializer(read_only=True)
+    offers = OfferOutputSerializer(source="listed_offers", many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ("id", "name", "category", "offers")
+        read_only_fields = fields
+
+
+class ProductDetailOutputSerializer(serializers.ModelSerializer):
+    category = CategoryOutputSerializer(read_only=True)
+    offers = OfferDetailOutputSerializer(source="all_offers", many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ("id", "name", "category", "offers")
+        read_only_fields = fields
