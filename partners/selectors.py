@@ -1,0 +1,28 @@
+"""Reads of shops and price-list imports, with the visibility rule kept in one place."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from partners.models import PriceListImport, Shop
+
+
+def shops_visible_to(user: User) -> QuerySet[Shop]:
+    """Staff see every shop, a partner sees the shops it owns, everyone else none."""
+    shops = Shop.objects.select_related("owner")
+    if not user.is_authenticated or not user.is_active:
+        return shops.none()
+    if user.is_staff:
+        return shops.all()
+    return shops.filter(owner=user)
+
+
+def imports_visible_to(user: User) -> QuerySet[PriceListImport]:
+    """Staff see every import, a partner the imports it made, everyone else none."""
+    imports = PriceListImport.objects.select_related("shop", "partner")
+    if not user.is_authenticated or not user.is_active:
+        return imports.none()
+    if user.is_staff:
+        return imports.all()
+    return imports.filter(partner=user)
