@@ -36,30 +36,28 @@ class RequestLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request)
         request.request_id = request_id
-        token = request_id_var.set(request_id)
+        # Left set after the response, so Django's own "Not Found"/"Bad Request" lines, written once
+        # this middleware has returned, carry the id too; the next request on this thread replaces it.
+        request_id_var.set(request_id)
         started = time.perf_counter()
-        try:
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = request_id
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            user = getattr(request, "user", None)
-            status = response.status_code
-            level = logging.ERROR if status >= 500 else logging.INFO
-            logger.log(
-                level,
-                "%s %s %s %sms",
-                request.method,
-                request.path,
-                status,
-                duration_ms,
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": status,
-                    "duration_ms": duration_ms,
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
-                },
-            )
-            return response
-        finally:
-            request_id_var.reset(token)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        user = getattr(request, "user", None)
+        status = response.status_code
+        logger.log(
+            logging.ERROR if status >= 500 else logging.INFO,
+            "%s %s %s %sms",
+            request.method,
+            request.path,
+            status,
+            duration_ms,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": duration_ms,
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
+        return response
