@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Order, OrderItem
 
 
 class ErrorOutputSerializer(serializers.Serializer):

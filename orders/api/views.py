@@ -46,9 +46,7 @@ class IsPartner(permissions.BasePermission):
 def _basket_response(user: Any) -> Response:
     basket = selectors.basket_of(user)
     if basket is None:
-        basket = Order(id=None, user=user, state=Order.State.BASKET)
-        data = {**BasketOutputSerializer(basket).data, "items": [], "total": "0.00"}
-        return Response(data)
+        return Response({"id": None, "state": Order.State.BASKET, "city": "", "items": [], "total": "0.00"})
     return Response(BasketOutputSerializer(basket).data)
 
 
