@@ -87,6 +87,10 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------------
 DATABASES = {"default": database_from_env(BASE_DIR)}
+# Behind PgBouncer in transaction pooling mode, server-side cursors (`.iterator()`) cannot span
+# transactions: turn them off there (docs/deployment.md).
+if env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -175,6 +179,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Processes per worker machine; unset means one per CPU core.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_CONCURRENCY", 0) or None
 # Periodic work, run by one `celery -A config beat` process.
 CELERY_BEAT_SCHEDULE = {
     "clean-expired-tokens": {
