@@ -67,6 +67,8 @@ def order_lines_visible_to(user: User, order: Order) -> QuerySet[OrderItem]:
 
 def customer_orders(user: User) -> QuerySet[Order]:
     """The customer's own placed orders, newest first, with the number of lines."""
+    if not user.is_authenticated:
+        return Order.objects.none()
     return (
         _placed_orders().filter(user=user).annotate(items_count=Count("items")).order_by("-created_at", "-id")
     )
@@ -74,20 +76,22 @@ def customer_orders(user: User) -> QuerySet[Order]:
 
 def customer_order_detail(user: User) -> QuerySet[Order]:
     """The customer's own placed orders with lines and state history loaded in a fixed number of queries."""
+    if not user.is_authenticated:
+        return Order.objects.none()
     return (
         _placed_orders()
         .filter(user=user)
         .prefetch_related(
             Prefetch("items", queryset=_lines()),
-            Prefetch(
-                "events", queryset=OrderEvent.objects.select_related("actor").order_by("created_at", "id")
-            ),
+            Prefetch("events", queryset=OrderEvent.objects.order_by("created_at", "id")),
         )
     )
 
 
 def basket_of(user: User) -> Order | None:
     """The user's basket with its lines (current offer prices), or None when there is none yet."""
+    if not user.is_authenticated:
+        return None
     return (
         Order.objects.filter(user=user, state=Order.State.BASKET)
         .prefetch_related(Prefetch("items", queryset=_lines()))
@@ -98,9 +102,11 @@ def basket_of(user: User) -> Order | None:
 def partner_orders(user: User) -> QuerySet[Order]:
     """Orders containing the partner's offers, each with only the partner's lines (`partner_lines`)
     and their sum (`partner_subtotal`); newest first."""
+    if not user.is_authenticated:
+        return Order.objects.none()
     own_lines = Q(items__offer__shop__owner=user)
     return (
-        orders_visible_to(user)
+        _placed_orders()
         .filter(Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop__owner=user)))
         .annotate(
             partner_subtotal=Coalesce(

@@ -12,14 +12,6 @@ from rest_framework import serializers
 from orders.models import Order, OrderItem
 
 
-class ErrorOutputSerializer(serializers.Serializer):
-    """The one error shape of the API (see config.api.exception_handler)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(required=False)
-
-
 class StrictIntegerField(serializers.IntegerField):
     """An integer that must arrive as a JSON number (or a plain digit string from a form), never 1.5 or true."""
 

@@ -14,13 +14,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Contact
+from config.api import ApiErrorSerializer
 from orders import selectors, services
 from orders.api.serializers import (
     BasketAddInputSerializer,
     BasketOutputSerializer,
     BasketRemoveInputSerializer,
     BasketUpdateInputSerializer,
-    ErrorOutputSerializer,
     OrderConfirmInputSerializer,
     OrderDetailOutputSerializer,
     OrderIdInputSerializer,
@@ -29,7 +29,7 @@ from orders.api.serializers import (
 )
 from orders.models import Order
 
-ERROR = ErrorOutputSerializer
+ERROR = ApiErrorSerializer
 
 
 def _error(description: str) -> OpenApiResponse:

@@ -576,12 +576,22 @@ def test_every_orders_endpoint_is_in_the_schema_with_its_shapes():
         "OrderConfirmInputRequest"
     )
     assert set(confirm["responses"]) == {"200", "400", "401", "404", "409"}
-    assert confirm["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "ErrorOutput"
-    )
+    assert confirm["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith("ApiError")
     components = schema["components"]["schemas"]
     assert set(components["OrderDetailOutput"]["properties"]["history"]["items"]["$ref"].split("/")[-1:]) == {
         "OrderEventOutput"
     }
     assert set(components["OrderEventOutput"]["properties"]) == {"from", "to", "when", "note"}
     assert set(components["BasketOutput"]["properties"]) == {"id", "state", "city", "items", "total"}
+
+
+@pytest.mark.parametrize("lines", [1, 8])
+def test_order_info_query_count_does_not_grow_with_the_lines(client, buyer, lines, django_assert_num_queries):
+    offers = [OfferFactory(quantity=5) for _ in range(lines)]
+    order = placed_order(buyer, *[(offer, 1) for offer in offers], state=State.CONFIRMED)
+
+    with django_assert_num_queries(3):
+        response = client.get(f"/orders/info/?id={order.pk}")
+
+    assert len(response.json()["items"]) == lines
+    assert len(response.json()["history"]) == 2

@@ -1,0 +1,109 @@
+"""Tests of who sees which orders and which of their lines."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
+from catalog.tests.factories import OfferFactory
+from orders.models import Order
+from orders.selectors import order_lines_visible_to, orders_visible_to, partner_orders
+from orders.services import confirm_order
+from orders.tests.factories import OrderFactory, OrderItemFactory
+from partners.tests.factories import ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    """Two customers, two partners; one order mixes both partners' offers, one only partner B's."""
+    partner_a, partner_b = PartnerFactory(), PartnerFactory()
+    offer_a = OfferFactory(shop=ShopFactory(owner=partner_a), price=Decimal("100.00"))
+    offer_b = OfferFactory(shop=ShopFactory(owner=partner_b), price=Decimal("7.00"))
+    anna, boris = UserFactory(), UserFactory()
+
+    def place(user, *lines):
+        basket = OrderFactory(user=user)
+        for offer, quantity in lines:
+            OrderItemFactory(order=basket, offer=offer, quantity=quantity)
+        return confirm_order(order=basket, customer=user, address="Москва", phone="+79161234567")
+
+    mixed = place(anna, (offer_a, 2), (offer_b, 3))
+    only_b = place(boris, (offer_b, 1))
+    anna_basket = OrderFactory(user=anna)
+    OrderItemFactory(order=anna_basket, offer=offer_a)
+    return {
+        "partner_a": partner_a,
+        "partner_b": partner_b,
+        "offer_a": offer_a,
+        "offer_b": offer_b,
+        "anna": anna,
+        "boris": boris,
+        "mixed": mixed,
+        "only_b": only_b,
+    }
+
+
+def ids(queryset):
+    return sorted(queryset.values_list("pk", flat=True))
+
+
+def test_customers_see_their_own_placed_orders_only(world):
+    assert ids(orders_visible_to(world["anna"])) == [world["mixed"].pk]
+    assert ids(orders_visible_to(world["boris"])) == [world["only_b"].pk]
+    assert ids(orders_visible_to(UserFactory())) == []
+
+
+def test_managers_see_every_placed_order_but_no_basket(world):
+    assert ids(orders_visible_to(ManagerFactory())) == sorted([world["mixed"].pk, world["only_b"].pk])
+    assert ids(orders_visible_to(UserFactory(is_staff=True))) == sorted(
+        [world["mixed"].pk, world["only_b"].pk]
+    )
+
+
+def test_partners_see_orders_containing_their_offers_even_with_admin_access(world):
+    world["partner_b"].is_staff = True
+    world["partner_b"].save()
+
+    assert ids(orders_visible_to(world["partner_a"])) == [world["mixed"].pk]
+    assert ids(orders_visible_to(world["partner_b"])) == sorted([world["mixed"].pk, world["only_b"].pk])
+
+
+def test_anonymous_and_inactive_users_see_nothing(world):
+    world["anna"].is_active = False
+    world["anna"].save()
+
+    assert ids(orders_visible_to(AnonymousUser())) == []
+    assert ids(orders_visible_to(world["anna"])) == []
+    assert list(order_lines_visible_to(AnonymousUser(), world["mixed"])) == []
+
+
+def test_order_lines_visible_to_each_kind_of_user(world):
+    mixed = world["mixed"]
+
+    def offers(user):
+        return list(order_lines_visible_to(user, mixed).values_list("offer_id", flat=True))
+
+    both = sorted([world["offer_a"].pk, world["offer_b"].pk])
+    assert offers(world["anna"]) == both
+    assert offers(ManagerFactory()) == both
+    assert offers(world["partner_a"]) == [world["offer_a"].pk]
+    assert offers(world["partner_b"]) == [world["offer_b"].pk]
+    assert offers(world["boris"]) == []
+
+
+def test_partner_orders_carry_only_the_partners_lines_and_subtotal(world):
+    orders = {order.pk: order for order in partner_orders(world["partner_b"])}
+
+    assert sorted(orders) == sorted([world["mixed"].pk, world["only_b"].pk])
+    mixed = orders[world["mixed"].pk]
+    assert [line.offer_id for line in mixed.partner_lines] == [world["offer_b"].pk]
+    assert mixed.partner_subtotal == Decimal("21.00")
+    assert orders[world["only_b"].pk].partner_subtotal == Decimal("7.00")
+    assert list(partner_orders(AnonymousUser())) == []
+    assert list(partner_orders(world["anna"])) == []
+    assert Order.objects.get(pk=world["mixed"].pk).total == Decimal("221.00")
