@@ -1,7 +1,29 @@
-"""Admin dashboard data and unfold callbacks."""
+"""Admin dashboard data and unfold callbacks: a fixed handful of aggregate queries, whatever the data size."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from accounts.partner_access import is_partner_user
+from catalog.models import Offer
+from orders.models import Order, OrderItem
+from orders.selectors import orders_visible_to
+from partners.models import PriceListImport, Shop
+
+CHART_DAYS = 30
+RECENT_IMPORTS = 6
+MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def environment_callback(request):
@@ -10,5 +32,185 @@ def environment_callback(request):
     return [_("production"), "danger"]
 
 
+def low_stock_threshold() -> int:
+    return getattr(settings, "LOW_STOCK_THRESHOLD", 5)
+
+
+def _changelist(name: str, **params) -> str:
+    url = reverse(f"admin:{name}_changelist")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _money(value: Decimal | None) -> str:
+    return gettext("%(amount)s ₽") % {"amount": formats.number_format(value or 0, 0, force_grouping=True)}
+
+
+def _order_figures(user, today, week_start) -> dict:
+    """Counts and revenue in one query; a partner's revenue is the sum of its own lines only."""
+    orders = orders_visible_to(user)
+    today_q = Q(created_at__date=today)
+    week_q = Q(created_at__date__gte=week_start)
+    live = ~Q(state=Order.State.CANCELED)
+    figures = orders.aggregate(
+        awaiting=Count("id", filter=Q(state=Order.State.NEW)),
+        today_count=Count("id", filter=today_q),
+        week_count=Count("id", filter=week_q),
+        today_revenue=Sum("total", filter=today_q & live),
+        week_revenue=Sum("total", filter=week_q & live),
+    )
+    if is_partner_user(user):
+        lines = OrderItem.objects.filter(offer__shop__owner=user).exclude(
+            order__state__in=[Order.State.BASKET, Order.State.CANCELED]
+        )
+        line_sum = F("price") * F("quantity")
+        revenue = lines.aggregate(
+            today_revenue=Coalesce(
+                Sum(line_sum, filter=Q(order__created_at__date=today)), Value(0), output_field=MONEY
+            ),
+            week_revenue=Coalesce(
+                Sum(line_sum, filter=Q(order__created_at__date__gte=week_start)), Value(0), output_field=MONEY
+            ),
+        )
+        figures.update(revenue)
+    return figures
+
+
+def _chart(user, today) -> str:
+    start = today - timedelta(days=CHART_DAYS - 1)
+    per_day = dict(
+        orders_visible_to(user)
+        .filter(created_at__date__gte=start)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(total=Count("id"))
+        .values_list("day", "total")
+    )
+    days = [start + timedelta(days=offset) for offset in range(CHART_DAYS)]
+    return json.dumps(
+        {
+            "labels": [formats.date_format(day, "d.m") for day in days],
+            "datasets": [
+                {
+                    "label": str(_("Orders")),
+                    "data": [per_day.get(day, 0) for day in days],
+                    "backgroundColor": "var(--color-primary-600)",
+                }
+            ],
+        }
+    )
+
+
 def dashboard_callback(request, context):
+    user = request.user
+    partner = is_partner_user(user)
+    today = timezone.localdate()
+    week_start = today - timedelta(days=6)
+    threshold = low_stock_threshold()
+
+    figures = _order_figures(user, today, week_start)
+
+    offers = Offer.objects.filter(is_active=True, quantity__lte=threshold)
+    shops = Shop.objects.filter(is_accepting_orders=False)
+    imports = PriceListImport.objects.select_related("shop", "partner")
+    if partner:
+        offers = offers.filter(shop__owner=user)
+        shops = shops.filter(owner=user)
+        imports = imports.filter(Q(partner=user) | Q(shop__owner=user))
+    low_stock_count = offers.count()
+    paused_count = shops.count()
+    paused_shops = list(shops.order_by("name").values_list("name", flat=True)[:3])
+    recent_imports = list(imports.order_by("-created_at", "-id")[:RECENT_IMPORTS])
+
+    today_iso = today.isoformat()
+    week_iso = week_start.isoformat()
+    cards = [
+        {
+            "title": _("Awaiting confirmation"),
+            "value": figures["awaiting"],
+            "footer": _("New orders to confirm"),
+            "icon": "pending_actions",
+            "href": _changelist("orders_order", state__exact=Order.State.NEW),
+        },
+        {
+            "title": _("Orders today"),
+            "value": figures["today_count"],
+            "footer": _("Revenue: %(amount)s") % {"amount": _money(figures["today_revenue"])},
+            "icon": "today",
+            "href": _changelist("orders_order", created_at_from=today_iso, created_at_to=today_iso),
+        },
+        {
+            "title": _("Orders in 7 days"),
+            "value": figures["week_count"],
+            "footer": _("Revenue: %(amount)s") % {"amount": _money(figures["week_revenue"])},
+            "icon": "date_range",
+            "href": _changelist("orders_order", created_at_from=week_iso, created_at_to=today_iso),
+        },
+        {
+            "title": _("Low in stock"),
+            "value": low_stock_count,
+            "footer": _("Active offers with %(threshold)d or fewer left") % {"threshold": threshold},
+            "icon": "inventory",
+            "href": _changelist("catalog_offer", stock="low"),
+        },
+        {
+            "title": _("Shops not accepting orders"),
+            "value": paused_count,
+            "footer": ", ".join(paused_shops) or _("All shops accept orders"),
+            "icon": "storefront",
+            "href": _changelist("partners_shop", is_accepting_orders__exact="0"),
+        },
+    ]
+    context.update(
+        {
+            "dashboard_cards": cards,
+            "dashboard_chart": _chart(user, today),
+            "dashboard_chart_days": CHART_DAYS,
+            "dashboard_imports": recent_imports,
+            "dashboard_imports_url": _changelist("partners_pricelistimport"),
+            "dashboard_is_partner": partner,
+        }
+    )
     return context
+
+
+# --- sidebar callbacks ------------------------------------------------------------------------------
+
+
+def _can(user, permission: str) -> bool:
+    return bool(user.is_active and user.is_staff and user.has_perm(permission))
+
+
+def can_view_orders(request) -> bool:
+    return _can(request.user, "orders.view_order")
+
+
+def can_view_offers(request) -> bool:
+    return _can(request.user, "catalog.view_offer")
+
+
+def can_view_products(request) -> bool:
+    return _can(request.user, "catalog.view_product")
+
+
+def can_view_categories(request) -> bool:
+    return _can(request.user, "catalog.view_category")
+
+
+def can_view_shops(request) -> bool:
+    return _can(request.user, "partners.view_shop")
+
+
+def can_view_imports(request) -> bool:
+    return _can(request.user, "partners.view_pricelistimport")
+
+
+def can_manage_people(request) -> bool:
+    """Users, contacts and groups are for managers only, never for partners."""
+    return not is_partner_user(request.user) and _can(request.user, "accounts.view_user")
+
+
+def new_orders_badge(request) -> str:
+    if not can_view_orders(request):
+        return ""
+    count = orders_visible_to(request.user).filter(state=Order.State.NEW).count()
+    return str(count) if count else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -294,4 +295,94 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "ENVIRONMENT": "config.dashboard.environment_callback",
     "DASHBOARD_CALLBACK": "config.dashboard.dashboard_callback",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": _("Overview"),
+                "items": [
+                    {"title": _("Dashboard"), "icon": "dashboard", "link": reverse_lazy("admin:index")},
+                ],
+            },
+            {
+                "title": _("Orders"),
+                "collapsible": False,
+                "items": [
+                    {
+                        "title": _("Orders"),
+                        "icon": "shopping_cart",
+                        "link": reverse_lazy("admin:orders_order_changelist"),
+                        "badge": "config.dashboard.new_orders_badge",
+                        "permission": "config.dashboard.can_view_orders",
+                    },
+                ],
+            },
+            {
+                "title": _("Catalog"),
+                "items": [
+                    {
+                        "title": _("Offers"),
+                        "icon": "sell",
+                        "link": reverse_lazy("admin:catalog_offer_changelist"),
+                        "permission": "config.dashboard.can_view_offers",
+                    },
+                    {
+                        "title": _("Products"),
+                        "icon": "inventory_2",
+                        "link": reverse_lazy("admin:catalog_product_changelist"),
+                        "permission": "config.dashboard.can_view_products",
+                    },
+                    {
+                        "title": _("Categories"),
+                        "icon": "category",
+                        "link": reverse_lazy("admin:catalog_category_changelist"),
+                        "permission": "config.dashboard.can_view_categories",
+                    },
+                ],
+            },
+            {
+                "title": _("Partners"),
+                "items": [
+                    {
+                        "title": _("Shops"),
+                        "icon": "storefront",
+                        "link": reverse_lazy("admin:partners_shop_changelist"),
+                        "permission": "config.dashboard.can_view_shops",
+                    },
+                    {
+                        "title": _("Price-list imports"),
+                        "icon": "upload_file",
+                        "link": reverse_lazy("admin:partners_pricelistimport_changelist"),
+                        "permission": "config.dashboard.can_view_imports",
+                    },
+                ],
+            },
+            {
+                "title": _("Users"),
+                "items": [
+                    {
+                        "title": _("Users"),
+                        "icon": "person",
+                        "link": reverse_lazy("admin:accounts_user_changelist"),
+                        "permission": "config.dashboard.can_manage_people",
+                    },
+                    {
+                        "title": _("Contacts"),
+                        "icon": "contact_mail",
+                        "link": reverse_lazy("admin:accounts_contact_changelist"),
+                        "permission": "config.dashboard.can_manage_people",
+                    },
+                    {
+                        "title": _("Groups"),
+                        "icon": "group",
+                        "link": reverse_lazy("admin:auth_group_changelist"),
+                        "permission": "config.dashboard.can_manage_people",
+                    },
+                ],
+            },
+        ],
+    },
 }
+# Offers with this many units or fewer show up as "low in stock" on the dashboard.
+LOW_STOCK_THRESHOLD = env_int("LOW_STOCK_THRESHOLD", 5)

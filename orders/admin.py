@@ -1,1 +1,527 @@
-"""Admin of the orders app."""
+"""Admin of the orders app: the order workflow (state changes only through the order service) and export."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.contrib.filters.admin import (
+    ChoicesDropdownFilter,
+    DropdownFilter,
+    RangeDateFilter,
+    RangeNumericFilter,
+)
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextareaWidget
+
+from accounts.partner_access import is_partner_user
+from orders.models import Order, OrderEvent, OrderItem
+from orders.selectors import orders_visible_to
+from orders.services import ALLOWED_TRANSITIONS, cancel_order, transition_order
+from partners.models import Shop
+
+State = Order.State
+
+STATE_COLORS = {
+    State.BASKET.value: "default",
+    State.NEW.value: "info",
+    State.CONFIRMED.value: "primary",
+    State.ASSEMBLED.value: "warning",
+    State.SENT.value: "warning",
+    State.DELIVERED.value: "success",
+    State.CANCELED.value: "danger",
+}
+
+LINE_TOTAL = ExpressionWrapper(
+    F("price") * F("quantity"), output_field=DecimalField(max_digits=14, decimal_places=2)
+)
+
+# The moves the admin offers as buttons, in workflow order: (target state, action name, label, icon).
+MOVES = [
+    (State.CONFIRMED, "confirm", _("Confirm"), "task_alt"),
+    (State.ASSEMBLED, "assemble", _("Assemble"), "inventory_2"),
+    (State.SENT, "send", _("Send"), "local_shipping"),
+    (State.DELIVERED, "deliver", _("Deliver"), "where_to_vote"),
+]
+
+
+def finish_dialog(request, url: str) -> HttpResponse:
+    """Leave an action: htmx dialogs follow `HX-Redirect`, plain requests a normal redirect."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return HttpResponseRedirect(url)
+
+
+def money(value) -> str:
+    return gettext("%(amount)s ₽") % {"amount": f"{value:,.2f}".replace(",", " ")}
+
+
+class TransitionDialogForm(BaseDialogForm):
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text=_("Saved in the order history."),
+    )
+
+
+class CancelDialogForm(BaseDialogForm):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text=_("The customer sees this reason in the cancellation email."),
+    )
+
+
+class CancelSelectedForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text=_("The customers see this reason in the cancellation email."),
+    )
+
+
+class ShopFilter(DropdownFilter):
+    title = _("shop")
+    parameter_name = "shop"
+
+    def lookups(self, request, model_admin):
+        shops = Shop.objects.order_by("name")
+        if is_partner_user(request.user):
+            shops = shops.filter(owner=request.user)
+        return [(str(pk), name) for pk, name in shops.values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not str(value).isdigit():
+            return queryset.none()
+        return queryset.filter(
+            Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop_id=int(value)))
+        )
+
+
+class CreatedDateFilter(RangeDateFilter):
+    """Date range on a datetime: whole days in the current time zone, both ends included."""
+
+    def queryset(self, request, queryset):
+        from unfold.utils import parse_date_str
+
+        filters = {}
+        for suffix, lookup in (("from", "gte"), ("to", "lte")):
+            raw = self.used_parameters.get(f"{self.parameter_name}_{suffix}")
+            if raw:
+                value = parse_date_str(raw)
+                if value is None:
+                    return queryset.none()
+                filters[f"{self.parameter_name}__date__{lookup}"] = value
+        return queryset.filter(**filters)
+
+
+class OrderResource(resources.ModelResource):
+    state = fields.Field(attribute="get_state_display", column_name=_("state"))
+    customer = fields.Field(attribute="user__username", column_name=_("customer"))
+    customer_name = fields.Field(attribute="user__get_full_name", column_name=_("customer name"))
+    email = fields.Field(attribute="user__email", column_name=_("email"))
+    shops = fields.Field(column_name=_("shops"))
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "state",
+            "customer",
+            "customer_name",
+            "email",
+            "phone",
+            "city",
+            "delivery_address",
+            "total",
+            "shops",
+            "created_at",
+            "confirmed_at",
+        ]
+        export_order = fields
+
+    def dehydrate_shops(self, order):
+        return ", ".join(sorted({line.offer.shop.name for line in order.admin_lines}))
+
+    def get_export_headers(self, selected_fields=None):
+        return [str(header) for header in super().get_export_headers(selected_fields)]
+
+
+class OrderItemInline(TabularInline):
+    model = OrderItem
+    extra = 0
+    fields = ["product_name", "shop_name", "external_id", "quantity", "price", "line_total"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("order lines (price at order time)")
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("offer__product", "offer__shop")
+        if is_partner_user(request.user):
+            queryset = queryset.filter(offer__shop__owner=request.user)
+        return queryset
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("product"))
+    def product_name(self, obj):
+        return obj.offer.product.name
+
+    @display(description=_("shop"))
+    def shop_name(self, obj):
+        return obj.offer.shop.name
+
+    @display(description=_("external id"))
+    def external_id(self, obj):
+        return obj.offer.external_id
+
+    @display(description=_("sum"))
+    def line_total(self, obj):
+        if obj.price is None:
+            return "—"
+        return money(obj.price * obj.quantity)
+
+
+class OrderEventInline(TabularInline):
+    model = OrderEvent
+    extra = 0
+    fields = ["created_at", "actor", "from_state", "to_state", "note"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = _("state history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _dialog_move(to_state, name, label, icon, *, detail: bool):
+    def handler(self, request, form, object_id):
+        note = form.cleaned_data.get("note", "")
+        self.move_one(request, object_id, to_state, note=note)
+        return finish_dialog(request, self.back_url(object_id, detail=detail))
+
+    handler.__name__ = name
+    return action(
+        description=label,
+        icon=icon,
+        permissions=["transition"],
+        variant=ActionVariant.PRIMARY if detail and to_state == State.CONFIRMED else ActionVariant.DEFAULT,
+        dialog={
+            "title": label,
+            "description": _("The order moves to “%(state)s” and the customer is emailed.")
+            % {"state": State(to_state).label},
+            "form_class": TransitionDialogForm,
+            "form_submit_text": label,
+        },
+    )(handler)
+
+
+def _dialog_cancel(name, *, detail: bool):
+    def handler(self, request, form, object_id):
+        self.cancel_one(request, object_id, reason=form.cleaned_data["reason"])
+        return finish_dialog(request, self.back_url(object_id, detail=detail))
+
+    handler.__name__ = name
+    return action(
+        description=_("Cancel order"),
+        icon="cancel",
+        permissions=["transition"],
+        variant=ActionVariant.DANGER if detail else ActionVariant.DEFAULT,
+        dialog={
+            "title": _("Cancel order"),
+            "description": _("The stock returns to the offers and the customer is emailed the reason."),
+            "form_class": CancelDialogForm,
+            "form_submit_text": _("Cancel order"),
+        },
+    )(handler)
+
+
+def _bulk_move(to_state, name, label, icon):
+    def handler(self, request, queryset):
+        self.move_many(request, queryset, to_state)
+
+    handler.__name__ = name
+    return action(description=label, icon=icon, permissions=["transition"])(handler)
+
+
+@admin.register(Order)
+class OrderAdmin(ExportMixin, ModelAdmin):
+    resource_classes = [OrderResource]
+    export_form_class = ExportForm
+    export_formats = [CSV, XLSX]
+    list_per_page = 50
+    list_filter_submit = True
+    date_hierarchy = None
+    inlines = [OrderItemInline, OrderEventInline]
+    actions = [
+        "confirm_selected",
+        "assemble_selected",
+        "send_selected",
+        "deliver_selected",
+        "cancel_selected",
+    ]
+    actions_row = ["confirm_row", "assemble_row", "send_row", "deliver_row", "cancel_row"]
+    actions_detail = ["confirm_detail", "assemble_detail", "send_detail", "deliver_detail", "cancel_detail"]
+
+    confirm_row = _dialog_move(*MOVES[0], detail=False)
+    assemble_row = _dialog_move(*MOVES[1], detail=False)
+    send_row = _dialog_move(*MOVES[2], detail=False)
+    deliver_row = _dialog_move(*MOVES[3], detail=False)
+    cancel_row = _dialog_cancel("cancel_row", detail=False)
+    confirm_detail = _dialog_move(*MOVES[0], detail=True)
+    assemble_detail = _dialog_move(*MOVES[1], detail=True)
+    send_detail = _dialog_move(*MOVES[2], detail=True)
+    deliver_detail = _dialog_move(*MOVES[3], detail=True)
+    cancel_detail = _dialog_cancel("cancel_detail", detail=True)
+    confirm_selected = _bulk_move(
+        State.CONFIRMED, "confirm_selected", _("Confirm selected orders"), "task_alt"
+    )
+    assemble_selected = _bulk_move(
+        State.ASSEMBLED, "assemble_selected", _("Mark selected orders assembled"), "inventory_2"
+    )
+    send_selected = _bulk_move(State.SENT, "send_selected", _("Mark selected orders sent"), "local_shipping")
+    deliver_selected = _bulk_move(
+        State.DELIVERED, "deliver_selected", _("Mark selected orders delivered"), "where_to_vote"
+    )
+
+    # --- visibility -----------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        queryset = orders_visible_to(request.user).select_related("user")
+        lines = OrderItem.objects.select_related("offer__shop").only(
+            "id", "order_id", "offer_id", "offer__shop_id", "offer__shop__name"
+        )
+        if is_partner_user(request.user):
+            own = Q(items__offer__shop__owner=request.user)
+            lines = lines.filter(offer__shop__owner=request.user)
+            queryset = queryset.annotate(
+                partner_subtotal=Coalesce(
+                    Sum(F("items__price") * F("items__quantity"), filter=own),
+                    Value(0),
+                    output_field=DecimalField(max_digits=14, decimal_places=2),
+                )
+            )
+        return queryset.prefetch_related(Prefetch("items", queryset=lines, to_attr="admin_lines"))
+
+    def get_list_display(self, request):
+        if is_partner_user(request.user):
+            return [
+                "number",
+                "state_badge",
+                "customer_name",
+                "phone",
+                "partner_subtotal_display",
+                "created_at",
+            ]
+        return ["number", "state_badge", "customer", "total_display", "shops_display", "created_at"]
+
+    def get_list_filter(self, request):
+        filters = [("state", ChoicesDropdownFilter), ShopFilter, ("created_at", CreatedDateFilter)]
+        if not is_partner_user(request.user):
+            filters.append(("total", RangeNumericFilter))
+        return filters
+
+    def get_search_fields(self, request):
+        if is_partner_user(request.user):
+            return ["=id", "phone"]
+        return ["=id", "user__username", "user__email", "user__first_name", "user__last_name", "phone"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # "#42" is an order number (the list shows numbers so); a bare "42" also matches phones and names.
+        term = search_term.strip()
+        if term.startswith("#"):
+            number = term[1:]
+            return (queryset.filter(pk=int(number)) if number.isdigit() else queryset.none()), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_fieldsets(self, request, obj=None):
+        if is_partner_user(request.user):
+            return [
+                (None, {"fields": ["state", "customer_name", "phone", "city", "delivery_address"]}),
+                (_("Your lines"), {"fields": ["partner_subtotal_display"]}),
+                (_("Dates"), {"fields": ["created_at", "confirmed_at"]}),
+            ]
+        return [
+            (None, {"fields": ["state", "user", "customer_name", "email", "phone"]}),
+            (_("Delivery"), {"fields": ["city", "delivery_address", "contact"]}),
+            (_("Amount"), {"fields": ["total"]}),
+            (_("Dates"), {"fields": ["created_at", "confirmed_at", "updated_at"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _name, options in self.get_fieldsets(request, obj) for field in options["fields"]]
+
+    def has_export_permission(self, request):
+        return not is_partner_user(request.user) and self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Nothing on an order is edited by hand: its state moves only through the actions.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_transition_permission(self, request, obj=None):
+        return not is_partner_user(request.user) and request.user.has_perm("orders.change_order")
+
+    def get_actions_detail(self, request, object_id):
+        actions = super().get_actions_detail(request, object_id)
+        if not actions or not str(object_id).isdigit():
+            return []
+        state = orders_visible_to(request.user).filter(pk=object_id).values_list("state", flat=True).first()
+        allowed = ALLOWED_TRANSITIONS.get(state, frozenset())
+        names = {f"{name}_detail": to_state for to_state, name, _label, _icon in MOVES}
+        names["cancel_detail"] = State.CANCELED
+        return [
+            unfold_action
+            for unfold_action in actions
+            if names.get(unfold_action.action_name.rsplit("order_", 1)[-1]) in allowed
+        ]
+
+    # --- columns ----------------------------------------------------------------------------------
+
+    @display(description=_("order"), ordering="id")
+    def number(self, obj):
+        return f"#{obj.pk}"
+
+    @display(description=_("state"), ordering="state", label=STATE_COLORS)
+    def state_badge(self, obj):
+        return obj.state, obj.get_state_display()
+
+    @display(description=_("customer name"))
+    def customer_name(self, obj):
+        return obj.user.get_full_name() or obj.user.username
+
+    @display(description=_("email"))
+    def email(self, obj):
+        return obj.user.email
+
+    @display(description=_("customer"), ordering="user__username")
+    def customer(self, obj):
+        name = obj.user.get_full_name()
+        return f"{name} ({obj.user.username})" if name else obj.user.username
+
+    @display(description=_("total"), ordering="total")
+    def total_display(self, obj):
+        return money(obj.total)
+
+    @display(description=_("your subtotal"))
+    def partner_subtotal_display(self, obj):
+        subtotal = getattr(obj, "partner_subtotal", None)
+        return money(subtotal or 0)
+
+    @display(description=_("shops"))
+    def shops_display(self, obj):
+        return ", ".join(sorted({line.offer.shop.name for line in obj.admin_lines})) or "—"
+
+    # --- state changes ----------------------------------------------------------------------------
+
+    def back_url(self, object_id, *, detail: bool) -> str:
+        if detail:
+            return reverse("admin:orders_order_change", args=[object_id])
+        return reverse("admin:orders_order_changelist")
+
+    def get_visible_order(self, request, object_id) -> Order:
+        if not self.has_transition_permission(request):
+            raise PermissionDenied
+        order = (
+            orders_visible_to(request.user).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        )
+        if order is None:
+            raise Http404(gettext("Order not found."))
+        return order
+
+    def move_one(self, request, object_id, to_state, *, note: str = "") -> bool:
+        order = self.get_visible_order(request, object_id)
+        try:
+            transition_order(order=order, to_state=to_state, actor=request.user, note=note)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return False
+        self.message_user(
+            request,
+            gettext("Order #%(id)s is now “%(state)s”.") % {"id": order.pk, "state": State(to_state).label},
+            messages.SUCCESS,
+        )
+        return True
+
+    def cancel_one(self, request, object_id, *, reason: str) -> bool:
+        order = self.get_visible_order(request, object_id)
+        try:
+            cancel_order(order=order, actor=request.user, reason=reason)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return False
+        self.message_user(
+            request, gettext("Order #%(id)s was canceled.") % {"id": order.pk}, messages.SUCCESS
+        )
+        return True
+
+    def move_many(self, request, queryset, to_state, *, note: str = "", cancel: bool = False) -> None:
+        done = 0
+        for order in queryset.order_by("pk"):
+            try:
+                if cancel:
+                    cancel_order(order=order, actor=request.user, reason=note)
+                else:
+                    transition_order(order=order, to_state=to_state, actor=request.user, note=note)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext("%(count)d order is now “%(state)s”.", "%(count)d orders are now “%(state)s”.", done)
+                % {"count": done, "state": State(to_state).label},
+                messages.SUCCESS,
+            )
+
+    @action(description=_("Cancel selected orders"), icon="cancel", permissions=["transition"])
+    def cancel_selected(self, request, queryset):
+        form = CancelSelectedForm(request.POST if "confirm_cancel" in request.POST else None)
+        if form.is_valid():
+            self.move_many(request, queryset, State.CANCELED, note=form.cleaned_data["reason"], cancel=True)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cancel orders"),
+            "opts": self.model._meta,
+            "form": form,
+            "orders": queryset.order_by("pk"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/orders/order/cancel_selected.html", context)

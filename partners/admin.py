@@ -1,1 +1,428 @@
-"""Admin of the partners app."""
+"""Admin of the partners app: shops, price-list uploads with a preview, and the import history."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import (
+    BooleanRadioFilter,
+    ChoicesDropdownFilter,
+    RangeDateFilter,
+    RelatedDropdownFilter,
+)
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+
+from accounts.models import User
+from accounts.partner_access import is_partner_user
+from partners.forms import PriceListUploadForm
+from partners.models import PriceListImport, Shop
+from partners.services import (
+    apply_previewed_import,
+    create_price_list_import,
+    run_price_list_import,
+    set_shop_accepting_orders,
+)
+
+STATUS_COLORS = {
+    PriceListImport.Status.PENDING.value: "info",
+    PriceListImport.Status.RUNNING.value: "warning",
+    PriceListImport.Status.SUCCEEDED.value: "success",
+    PriceListImport.Status.FAILED.value: "danger",
+}
+
+
+def finish_dialog(request, url: str) -> HttpResponse:
+    """Leave an action: htmx dialogs follow `HX-Redirect`, plain requests a normal redirect."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return HttpResponseRedirect(url)
+
+
+def report_validation_error(model_admin, request, error: ValidationError) -> None:
+    for message in error.messages:
+        model_admin.message_user(request, message, messages.ERROR)
+
+
+class PriceListUploadMixin:
+    """The upload → preview → apply flow, shared by the shop and the import admins."""
+
+    def has_upload_permission(self, request, obj=None):
+        return request.user.has_perm("partners.add_pricelistimport")
+
+    def upload_response(self, request, *, shop: Shop | None = None):
+        partner_user = is_partner_user(request.user)
+        initial_partner = shop.owner if shop is not None else None
+        form = PriceListUploadForm(
+            request.POST or None,
+            request.FILES or None,
+            choose_partner=not partner_user,
+            initial_partner=initial_partner,
+        )
+        if request.method == "POST" and form.is_valid():
+            partner = request.user if partner_user else form.cleaned_data["partner"]
+            upload = form.cleaned_data["file"]
+            try:
+                preview = create_price_list_import(
+                    partner=partner,
+                    content=upload.read(),
+                    file_name=upload.name,
+                    source=PriceListImport.Source.ADMIN,
+                    dry_run=True,
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                run_price_list_import(price_list_import=preview)
+                return redirect("admin:partners_pricelistimport_preview", preview.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Upload price list"),
+            "subtitle": shop.name if shop else None,
+            "opts": self.model._meta,
+            "form": form,
+            "shop": shop,
+        }
+        return TemplateResponse(request, "admin/partners/upload.html", context)
+
+
+@admin.register(Shop)
+class ShopAdmin(PriceListUploadMixin, ModelAdmin):
+    list_display = ["name", "owner", "accepting_badge", "offer_total", "active_offer_total", "created_at"]
+    list_select_related = ["owner"]
+    list_filter = [("is_accepting_orders", BooleanRadioFilter), ("owner", RelatedDropdownFilter)]
+    list_filter_submit = True
+    search_fields = ["name", "owner__username", "owner__email", "url"]
+    readonly_fields = ["is_accepting_orders", "created_at"]
+    actions_list = ["upload_price_list"]
+    actions_row = ["toggle_accepting_orders_row"]
+    actions_detail = ["upload_price_list_for_shop", "toggle_accepting_orders_detail"]
+    fields = ["name", "owner", "url", "is_accepting_orders", "created_at"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_partner_user(request.user):
+            queryset = queryset.filter(owner=request.user)
+        return queryset.annotate(
+            offer_total=Count("offers", distinct=True),
+            active_offer_total=Count("offers", filter=Q(offers__is_active=True), distinct=True),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if is_partner_user(request.user):
+            readonly.append("owner")
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = User.objects.filter(type=User.Type.SHOP).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return not is_partner_user(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
+
+    def has_toggle_permission(self, request, obj=None):
+        return self.has_change_permission(request)
+
+    @display(
+        description=_("accepting orders"),
+        ordering="is_accepting_orders",
+        label={True: "success", False: "danger"},
+    )
+    def accepting_badge(self, obj):
+        return obj.is_accepting_orders, gettext("Accepting") if obj.is_accepting_orders else gettext("Paused")
+
+    @display(description=_("offers"), ordering="offer_total")
+    def offer_total(self, obj):
+        return obj.offer_total
+
+    @display(description=_("active offers"), ordering="active_offer_total")
+    def active_offer_total(self, obj):
+        return obj.active_offer_total
+
+    def get_visible_shop(self, request, object_id) -> Shop:
+        shop = self.get_queryset(request).filter(pk=object_id).select_related("owner").first()
+        if shop is None:
+            raise Http404(gettext("Shop not found."))
+        return shop
+
+    @action(description=_("Upload price list"), icon="upload_file", permissions=["upload"])
+    def upload_price_list(self, request):
+        return self.upload_response(request)
+
+    @action(
+        description=_("Upload price list"),
+        icon="upload_file",
+        permissions=["upload"],
+        variant=ActionVariant.PRIMARY,
+    )
+    def upload_price_list_for_shop(self, request, object_id):
+        return self.upload_response(request, shop=self.get_visible_shop(request, object_id))
+
+    def toggle_accepting_orders(self, request, object_id):
+        shop = self.get_visible_shop(request, object_id)
+        if not self.has_change_permission(request, shop):
+            raise PermissionDenied
+        shop = set_shop_accepting_orders(shop=shop, is_accepting_orders=not shop.is_accepting_orders)
+        if shop.is_accepting_orders:
+            message = gettext("%(shop)s accepts orders again.") % {"shop": shop.name}
+        else:
+            message = gettext("%(shop)s no longer accepts orders.") % {"shop": shop.name}
+        self.message_user(request, message, messages.SUCCESS)
+
+    @action(
+        description=_("Switch order acceptance"),
+        icon="toggle_on",
+        permissions=["toggle"],
+        dialog={
+            "title": _("Switch order acceptance"),
+            "description": _("Customers cannot order from a shop that does not accept orders."),
+            "form_submit_text": _("Switch"),
+        },
+    )
+    def toggle_accepting_orders_row(self, request, form, object_id):
+        self.toggle_accepting_orders(request, object_id)
+        return finish_dialog(request, reverse("admin:partners_shop_changelist"))
+
+    @action(
+        description=_("Switch order acceptance"),
+        icon="toggle_on",
+        permissions=["toggle"],
+        dialog={
+            "title": _("Switch order acceptance"),
+            "description": _("Customers cannot order from a shop that does not accept orders."),
+            "form_submit_text": _("Switch"),
+        },
+    )
+    def toggle_accepting_orders_detail(self, request, form, object_id):
+        self.toggle_accepting_orders(request, object_id)
+        return finish_dialog(request, reverse("admin:partners_shop_change", args=[object_id]))
+
+
+@admin.register(PriceListImport)
+class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
+    list_display = [
+        "id",
+        "shop_display",
+        "partner",
+        "source",
+        "status_badge",
+        "is_dry_run",
+        "counts_display",
+        "duration_display",
+        "created_at",
+    ]
+    list_display_links = ["id", "shop_display"]
+    list_select_related = ["shop", "partner"]
+    list_filter = [
+        ("status", ChoicesDropdownFilter),
+        ("source", ChoicesDropdownFilter),
+        ("shop", RelatedDropdownFilter),
+        ("is_dry_run", BooleanRadioFilter),
+        ("created_at", RangeDateFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["=id", "shop__name", "shop_name", "file_name", "partner__username"]
+    actions_list = ["upload_price_list"]
+    change_form_outer_before_template = "admin/partners/pricelistimport/summary.html"
+    fieldsets = [
+        (None, {"fields": ["shop", "shop_name", "partner", "source", "source_url", "is_dry_run", "status"]}),
+        (_("File"), {"fields": ["file_link", "file_name", "file_size", "file_sha256"]}),
+        (
+            _("Result"),
+            {
+                "fields": [
+                    "goods_total",
+                    "goods_processed",
+                    "created_count",
+                    "updated_count",
+                    "unchanged_count",
+                    "retired_count",
+                    "attempts",
+                ]
+            },
+        ),
+        (_("Timing"), {"fields": ["created_at", "started_at", "finished_at", "duration_ms"]}),
+    ]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_partner_user(request.user):
+            queryset = queryset.filter(Q(partner=request.user) | Q(shop__owner=request.user))
+        return queryset
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]
+
+    def has_add_permission(self, request):
+        # Imports are made by uploading a file, never typed in by hand.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("shop"), ordering="shop__name")
+    def shop_display(self, obj):
+        return obj.shop.name if obj.shop_id else obj.shop_name or "—"
+
+    @display(description=_("status"), ordering="status", label=STATUS_COLORS)
+    def status_badge(self, obj):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("new / changed / unchanged / retired"))
+    def counts_display(self, obj):
+        return f"{obj.created_count} / {obj.updated_count} / {obj.unchanged_count} / {obj.retired_count}"
+
+    @display(description=_("duration"), ordering="duration_ms")
+    def duration_display(self, obj):
+        if obj.duration_ms is None:
+            return "—"
+        return gettext("%(seconds).1f s") % {"seconds": obj.duration_ms / 1000}
+
+    @display(description=_("file"))
+    def file_link(self, obj):
+        if not obj.file:
+            return "—"
+        url = reverse("admin:partners_pricelistimport_download", args=[obj.pk])
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">{}</a>', url, obj.file_name or obj.file.name
+        )
+
+    @action(description=_("Upload price list"), icon="upload_file", permissions=["upload"])
+    def upload_price_list(self, request):
+        return self.upload_response(request)
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="partners_pricelistimport_preview",
+            ),
+            path(
+                "<int:object_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="partners_pricelistimport_progress",
+            ),
+            path(
+                "<int:object_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="partners_pricelistimport_download",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def get_visible_import(self, request, object_id) -> PriceListImport:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        price_list_import = self.get_queryset(request).filter(pk=object_id).first()
+        if price_list_import is None:
+            raise Http404(gettext("Import not found."))
+        return price_list_import
+
+    def preview_view(self, request, object_id):
+        preview = self.get_visible_import(request, object_id)
+        change_url = reverse("admin:partners_pricelistimport_change", args=[preview.pk])
+        if not preview.is_dry_run:
+            return redirect(change_url)
+        if request.method == "POST":
+            if not self.has_upload_permission(request):
+                raise PermissionDenied
+            if "cancel" in request.POST:
+                self.message_user(request, gettext("The import was canceled: nothing was changed."))
+                return redirect("admin:partners_pricelistimport_changelist")
+            if "apply" in request.POST:
+                return self.apply_preview(request, preview)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Price-list preview"),
+            "subtitle": preview.shop_name or preview.file_name,
+            "opts": self.model._meta,
+            "preview": preview,
+            "plan": preview.plan or {},
+            "changes": (preview.plan or {}).get("changes", []),
+            "errors": preview.errors or [],
+            "can_apply": preview.status == PriceListImport.Status.SUCCEEDED,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/partners/preview.html", context)
+
+    def apply_preview(self, request, preview: PriceListImport):
+        if preview.status != PriceListImport.Status.SUCCEEDED:
+            self.message_user(request, gettext("A price list with errors cannot be applied."), messages.ERROR)
+            return redirect("admin:partners_pricelistimport_preview", preview.pk)
+        try:
+            applied = apply_previewed_import(preview=preview, actor=request.user)
+        except ValidationError as error:
+            report_validation_error(self, request, error)
+            return redirect("admin:partners_pricelistimport_preview", preview.pk)
+        if (applied.plan or {}).get("replanned"):
+            self.message_user(
+                request,
+                gettext(
+                    "The shop's offers changed after the preview, so the price list was planned again "
+                    "against the current offers before applying."
+                ),
+                messages.WARNING,
+            )
+        if applied.status == PriceListImport.Status.SUCCEEDED:
+            self.message_user(
+                request,
+                gettext(
+                    "Price list applied: %(created)d new, %(updated)d changed, %(unchanged)d unchanged, "
+                    "%(retired)d retired."
+                )
+                % {
+                    "created": applied.created_count,
+                    "updated": applied.updated_count,
+                    "unchanged": applied.unchanged_count,
+                    "retired": applied.retired_count,
+                },
+                messages.SUCCESS,
+            )
+        elif applied.status == PriceListImport.Status.FAILED:
+            self.message_user(request, gettext("The import failed; nothing was changed."), messages.ERROR)
+        else:
+            self.message_user(
+                request, gettext("The price list is being imported in the background."), messages.INFO
+            )
+        return redirect("admin:partners_pricelistimport_change", applied.pk)
+
+    def progress_view(self, request, object_id):
+        price_list_import = self.get_visible_import(request, object_id)
+        return JsonResponse(
+            {
+                "id": price_list_import.pk,
+                "status": price_list_import.status,
+                "status_display": price_list_import.get_status_display(),
+                "goods_processed": price_list_import.goods_processed,
+                "goods_total": price_list_import.goods_total,
+                "percent": price_list_import.progress_percent,
+                "is_finished": price_list_import.status
+                in (PriceListImport.Status.SUCCEEDED, PriceListImport.Status.FAILED),
+            }
+        )
+
+    def download_view(self, request, object_id):
+        price_list_import = self.get_visible_import(request, object_id)
+        if not price_list_import.file:
+            raise Http404(gettext("This import has no file."))
+        return FileResponse(
+            price_list_import.file.open("rb"),
+            as_attachment=True,
+            filename=price_list_import.file_name or price_list_import.file.name.rsplit("/", 1)[-1],
+        )

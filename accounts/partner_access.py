@@ -1,0 +1,35 @@
+"""Admin access of partner users: who counts as a partner in the back office, and granting that access."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import User
+
+PARTNERS_GROUP = "Partners"
+
+
+def is_partner_user(user) -> bool:
+    """A partner in the admin sees only its own shops' data; superusers always see everything."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "type", None) == User.Type.SHOP
+        and not user.is_superuser
+    )
+
+
+def is_manager_user(user) -> bool:
+    """Staff who run the whole store: every staff user that is not a partner."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_staff and not is_partner_user(user))
+
+
+@transaction.atomic
+def make_partner(*, user: User) -> User:
+    """Turn a user into a partner: type shop, staff access, member of the "Partners" group."""
+    group, _ = Group.objects.get_or_create(name=PARTNERS_GROUP)
+    user.type = User.Type.SHOP
+    user.is_staff = True
+    user.save(update_fields=["type", "is_staff"])
+    user.groups.add(group)
+    return user

@@ -1,0 +1,478 @@
+"""Admin of shops and imports: upload → preview → apply, import history, order acceptance, partner scoping."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.partner_access import make_partner
+from accounts.tests.factories import ManagerFactory, PartnerFactory
+from catalog.models import Offer
+from catalog.tests.factories import OfferFactory, ProductFactory
+from partners.models import PriceListImport, Shop
+from partners.tests.factories import ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+PRICE_LIST = """\
+shop: Чайная лавка
+categories:
+  - id: 1
+    name: Чай
+goods:
+  - id: 101
+    category: 1
+    model: teaco/green/sencha
+    name: Чай зелёный Сенча 100 г
+    price: 349.90
+    price_rrc: 399
+    quantity: 25
+    parameters:
+      "Вес (г)": 100
+  - id: 102
+    category: 1
+    name: Чай чёрный Ассам 100 г
+    price: 290
+    quantity: 3
+"""
+
+CHANGED_PRICE_LIST = PRICE_LIST.replace("price: 290", "price: 310").replace("quantity: 3", "quantity: 8")
+
+BROKEN_PRICE_LIST = """\
+shop: Чайная лавка
+categories:
+  - id: 1
+    name: Чай
+goods:
+  - id: 101
+    category: 1
+    name: Чай зелёный
+    price: -5
+    quantity: 1
+  - id: 102
+    category: 7
+    name: Чай чёрный
+    price: 290
+    quantity: 3
+"""
+
+
+def yaml_file(text, name="prices.yaml"):
+    return SimpleUploadedFile(name, text.encode(), content_type="application/x-yaml")
+
+
+def messages_of(response):
+    return [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
+
+
+@pytest.fixture
+def partner():
+    user = PartnerFactory(is_staff=True)
+    make_partner(user=user)
+    return user
+
+
+@pytest.fixture
+def other_partner():
+    user = PartnerFactory(is_staff=True)
+    make_partner(user=user)
+    return user
+
+
+@pytest.fixture
+def shop(partner):
+    return ShopFactory(name="Чайная лавка", owner=partner)
+
+
+@pytest.fixture
+def other_shop(other_partner):
+    return ShopFactory(name="Кофейня", owner=other_partner)
+
+
+def upload(client, url, text, **extra):
+    return client.post(url, {"file": yaml_file(text), **extra})
+
+
+# --- shops --------------------------------------------------------------------------------------------
+
+
+def test_manager_sees_every_shop_with_offer_counts(client, shop, other_shop):
+    client.force_login(ManagerFactory())
+    OfferFactory(shop=shop)
+    OfferFactory(shop=shop, is_active=False)
+
+    response = client.get(reverse("admin:partners_shop_changelist"))
+
+    assert response.status_code == 200
+    shops = {s.name: s for s in response.context["cl"].result_list}
+    assert set(shops) == {"Чайная лавка", "Кофейня"}
+    assert (shops["Чайная лавка"].offer_total, shops["Чайная лавка"].active_offer_total) == (2, 1)
+
+
+def test_manager_assigns_a_shop_owner_among_partner_users(client, shop, other_partner):
+    client.force_login(ManagerFactory())
+    url = reverse("admin:partners_shop_change", args=[shop.pk])
+
+    page = client.get(url)
+    owner_choices = {str(choice[0]) for choice in page.context["adminform"].form.fields["owner"].choices}
+    response = client.post(url, {"name": shop.name, "owner": other_partner.pk, "url": ""})
+
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.owner == other_partner
+    assert str(ManagerFactory().pk) not in owner_choices
+
+
+def test_partner_sees_only_its_own_shops(client, partner, shop, other_shop):
+    client.force_login(partner)
+
+    response = client.get(reverse("admin:partners_shop_changelist"))
+
+    assert list(response.context["cl"].result_list) == [shop]
+
+
+def test_partner_guessing_another_shop_id_sees_nothing_and_changes_nothing(client, partner, other_shop):
+    client.force_login(partner)
+
+    page = client.get(reverse("admin:partners_shop_change", args=[other_shop.pk]))
+    post = client.post(
+        reverse("admin:partners_shop_change", args=[other_shop.pk]), {"name": "Взлом", "owner": partner.pk}
+    )
+    toggle = client.post(
+        reverse("admin:partners_shop_toggle_accepting_orders_detail", args=[other_shop.pk]),
+        {"_form_submitted": "True"},
+    )
+    upload_page = client.get(reverse("admin:partners_shop_upload_price_list_for_shop", args=[other_shop.pk]))
+
+    assert page.status_code == 302
+    assert post.status_code == 302
+    assert toggle.status_code == 404
+    assert upload_page.status_code == 404
+    other_shop.refresh_from_db()
+    assert (other_shop.name, other_shop.owner_id, other_shop.is_accepting_orders) == (
+        "Кофейня",
+        other_shop.owner_id,
+        True,
+    )
+    assert other_shop.owner != partner
+
+
+def test_partner_cannot_change_the_owner_of_its_shop_or_add_shops(client, partner, shop, other_partner):
+    client.force_login(partner)
+
+    client.post(
+        reverse("admin:partners_shop_change", args=[shop.pk]),
+        {"name": "Чайная лавка", "owner": other_partner.pk},
+    )
+    add = client.get(reverse("admin:partners_shop_add"))
+
+    shop.refresh_from_db()
+    assert shop.owner == partner
+    assert add.status_code == 403
+
+
+def test_partner_switches_order_acceptance_of_its_shop(client, partner, shop):
+    client.force_login(partner)
+    url = reverse("admin:partners_shop_toggle_accepting_orders_detail", args=[shop.pk])
+
+    client.post(url, {"_form_submitted": "True"})
+    shop.refresh_from_db()
+    assert shop.is_accepting_orders is False
+
+    response = client.post(url, {"_form_submitted": "True"})
+    shop.refresh_from_db()
+    assert shop.is_accepting_orders is True
+    assert messages_of(response)[-1][0] == "success"
+
+
+def test_switching_acceptance_by_get_only_shows_the_dialog(client, partner, shop):
+    client.force_login(partner)
+
+    response = client.get(reverse("admin:partners_shop_toggle_accepting_orders_row", args=[shop.pk]))
+
+    shop.refresh_from_db()
+    assert response.status_code == 200
+    assert shop.is_accepting_orders is True
+
+
+# --- upload → preview → apply -------------------------------------------------------------------------
+
+
+def test_partner_uploads_previews_and_applies_a_price_list(client, partner, shop):
+    client.force_login(partner)
+
+    response = upload(
+        client, reverse("admin:partners_shop_upload_price_list_for_shop", args=[shop.pk]), PRICE_LIST
+    )
+
+    preview = PriceListImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:partners_pricelistimport_preview", args=[preview.pk])
+    assert preview.is_dry_run is True
+    assert preview.source == PriceListImport.Source.ADMIN
+    assert preview.partner == partner
+    assert Offer.objects.count() == 0
+
+    page = client.get(response["Location"])
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert page.context["can_apply"] is True
+    assert "Чай зелёный Сенча 100 г" in body
+    assert (preview.created_count, preview.updated_count, preview.unchanged_count, preview.retired_count) == (
+        2,
+        0,
+        0,
+        0,
+    )
+
+    applied = client.post(response["Location"], {"apply": "1"})
+
+    record = PriceListImport.objects.get(is_dry_run=False)
+    assert applied.status_code == 302
+    assert applied["Location"] == reverse("admin:partners_pricelistimport_change", args=[record.pk])
+    assert record.status == PriceListImport.Status.SUCCEEDED
+    assert sorted(Offer.objects.filter(shop=shop).values_list("external_id", "price", "quantity")) == [
+        ("101", Decimal("349.90"), 25),
+        ("102", Decimal("290.00"), 3),
+    ]
+    assert messages_of(applied)[-1][0] == "success"
+
+
+def test_preview_shows_old_and_new_price_and_quantity_of_changed_offers(client, partner, shop):
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+    client.post(
+        reverse("admin:partners_pricelistimport_preview", args=[PriceListImport.objects.get().pk]),
+        {"apply": "1"},
+    )
+
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), CHANGED_PRICE_LIST)
+    preview = PriceListImport.objects.filter(is_dry_run=True).latest("id")
+    page = client.get(reverse("admin:partners_pricelistimport_preview", args=[preview.pk]))
+
+    body = page.content.decode()
+    assert (preview.created_count, preview.updated_count, preview.unchanged_count) == (0, 1, 1)
+    assert "290.00" in body
+    assert "310" in body
+    assert ">3</span> → <strong" in body
+    assert ">8</strong>" in body
+
+
+def test_preview_lists_every_error_with_its_line_and_cannot_be_applied(client, partner, shop):
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), BROKEN_PRICE_LIST)
+    preview = PriceListImport.objects.get()
+
+    page = client.get(reverse("admin:partners_pricelistimport_preview", args=[preview.pk]))
+    applied = client.post(
+        reverse("admin:partners_pricelistimport_preview", args=[preview.pk]), {"apply": "1"}
+    )
+
+    body = page.content.decode()
+    assert preview.status == PriceListImport.Status.FAILED
+    assert page.context["can_apply"] is False
+    assert len(page.context["errors"]) >= 2
+    for error in preview.errors:
+        assert error["message"] in body
+    lines = sorted(error["line"] for error in preview.errors)
+    assert 9 in lines
+    assert 12 in lines
+    assert ">Apply<" not in body
+    assert applied.status_code == 302
+    assert PriceListImport.objects.count() == 1
+    assert Offer.objects.count() == 0
+
+
+def test_cancel_on_the_preview_changes_nothing(client, partner, shop):
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+    preview = PriceListImport.objects.get()
+
+    response = client.post(
+        reverse("admin:partners_pricelistimport_preview", args=[preview.pk]), {"cancel": "1"}
+    )
+
+    assert response.status_code == 302
+    assert Offer.objects.count() == 0
+    assert PriceListImport.objects.count() == 1
+
+
+def test_apply_after_the_offers_changed_plans_again_and_says_so(client, partner, shop):
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+    preview = PriceListImport.objects.get()
+    OfferFactory(shop=shop, external_id="999", product=ProductFactory(name="Лишний товар"))
+
+    response = client.post(
+        reverse("admin:partners_pricelistimport_preview", args=[preview.pk]), {"apply": "1"}
+    )
+
+    record = PriceListImport.objects.get(is_dry_run=False)
+    assert record.plan["replanned"] is True
+    assert record.retired_count == 1
+    assert any(level == "warning" for level, _text in messages_of(response))
+
+
+def test_manager_uploads_for_a_chosen_partner(client, partner, shop):
+    client.force_login(ManagerFactory())
+    url = reverse("admin:partners_shop_upload_price_list")
+
+    form_page = client.get(url)
+    response = upload(client, url, PRICE_LIST, partner=partner.pk)
+
+    assert form_page.status_code == 200
+    assert response.status_code == 302
+    assert PriceListImport.objects.get().partner == partner
+
+
+def test_upload_rejects_a_non_yaml_file_and_keeps_nothing(client, partner):
+    client.force_login(partner)
+
+    response = client.post(
+        reverse("admin:partners_pricelistimport_upload_price_list"),
+        {"file": SimpleUploadedFile("prices.exe", b"MZ")},
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert PriceListImport.objects.count() == 0
+
+
+def test_upload_rejects_a_file_above_the_limit(client, partner, settings):
+    settings.PRICE_LIST_MAX_BYTES = 100
+    client.force_login(partner)
+
+    response = upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert PriceListImport.objects.count() == 0
+
+
+# --- import history -----------------------------------------------------------------------------------
+
+
+def test_import_history_lists_status_counts_and_download_link(client, partner, shop):
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+    record = PriceListImport.objects.get()
+
+    listing = client.get(reverse("admin:partners_pricelistimport_changelist"))
+    detail = client.get(reverse("admin:partners_pricelistimport_change", args=[record.pk]))
+    download = client.get(reverse("admin:partners_pricelistimport_download", args=[record.pk]))
+
+    assert listing.status_code == 200
+    assert list(listing.context["cl"].result_list) == [record]
+    assert "2 / 0 / 0 / 0" in listing.content.decode()
+    assert detail.status_code == 200
+    assert reverse("admin:partners_pricelistimport_download", args=[record.pk]) in detail.content.decode()
+    assert b"".join(download.streaming_content).decode() == PRICE_LIST
+
+
+def test_failed_import_page_shows_errors_with_line_numbers(client, partner, shop):
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), BROKEN_PRICE_LIST)
+    record = PriceListImport.objects.get()
+
+    body = client.get(reverse("admin:partners_pricelistimport_change", args=[record.pk])).content.decode()
+
+    assert 'id="import-errors"' in body
+    for error in record.errors:
+        assert error["message"] in body
+
+
+def test_running_import_page_polls_a_progress_endpoint(client, partner, shop):
+    record = PriceListImport.objects.create(
+        partner=partner,
+        shop=shop,
+        source=PriceListImport.Source.API,
+        status=PriceListImport.Status.RUNNING,
+        goods_total=200,
+        goods_processed=50,
+    )
+    client.force_login(partner)
+
+    page = client.get(reverse("admin:partners_pricelistimport_change", args=[record.pk]))
+    progress = client.get(reverse("admin:partners_pricelistimport_progress", args=[record.pk]))
+
+    assert 'id="import-progress"' in page.content.decode()
+    assert progress.json() == {
+        "id": record.pk,
+        "status": "running",
+        "status_display": str(PriceListImport.Status.RUNNING.label),
+        "goods_processed": 50,
+        "goods_total": 200,
+        "percent": 25,
+        "is_finished": False,
+    }
+
+
+def test_partner_cannot_see_or_download_another_partners_import(client, partner, other_partner, other_shop):
+    client.force_login(other_partner)
+    upload(
+        client,
+        reverse("admin:partners_pricelistimport_upload_price_list"),
+        PRICE_LIST.replace("Чайная лавка", "Кофейня"),
+    )
+    foreign = PriceListImport.objects.get()
+    client.force_login(partner)
+
+    listing = client.get(reverse("admin:partners_pricelistimport_changelist"))
+    detail = client.get(reverse("admin:partners_pricelistimport_change", args=[foreign.pk]))
+    preview = client.get(reverse("admin:partners_pricelistimport_preview", args=[foreign.pk]))
+    apply = client.post(reverse("admin:partners_pricelistimport_preview", args=[foreign.pk]), {"apply": "1"})
+    download = client.get(reverse("admin:partners_pricelistimport_download", args=[foreign.pk]))
+    progress = client.get(reverse("admin:partners_pricelistimport_progress", args=[foreign.pk]))
+
+    assert list(listing.context["cl"].result_list) == []
+    assert detail.status_code == 302
+    assert (preview.status_code, apply.status_code, download.status_code, progress.status_code) == (
+        404,
+        404,
+        404,
+        404,
+    )
+    assert PriceListImport.objects.count() == 1
+    assert Offer.objects.count() == 0
+
+
+def test_import_changelist_query_count_does_not_grow(client, partner, shop):
+    client.force_login(ManagerFactory())
+    url = reverse("admin:partners_pricelistimport_changelist")
+
+    def make(count):
+        PriceListImport.objects.bulk_create(
+            PriceListImport(partner=partner, shop=shop, source="api", status="succeeded")
+            for _ in range(count)
+        )
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    make(10)
+    small = queries()
+    make(990)
+    assert queries() == small
+
+
+def test_shop_changelist_query_count_does_not_grow(client):
+    client.force_login(ManagerFactory())
+    url = reverse("admin:partners_shop_changelist")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        ShopFactory()
+    small = queries()
+    owner = PartnerFactory()
+    Shop.objects.bulk_create(Shop(name=f"Магазин {i}", owner=owner) for i in range(200))
+    assert queries() == small
