@@ -222,13 +222,14 @@ _PLAIN_START = r"""(?:[^\s"'#,\[\]{}&*!|>%@`?:\-]|[?:\-][^\s#,\[\]{}])"""
 # then an optional comment; or a blank/comment line (every group empty).
 _LINE = re.compile(
     r"^(?:( *)(- +)?"
-    rf"""("[^"\\\n]*"|{_PLAIN_START}[^:#\n]*?) *:"""
-    rf"""(?: +("(?:[^"\\\n]|\\.)*"|{_PLAIN_START}(?:[^:\n]|:(?=[^ \n]))*?))?"""
+    rf"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|{_PLAIN_START}[^:#\n]*?) *:"""
+    rf"""(?: +("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|{_PLAIN_START}(?:[^:\n]|:(?=[^ \n]))*?))?"""
     r"(?: +#[^\n]*| *)| *(?:#[^\n]*)?)$",
     re.MULTILINE,
 )
 _JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u(?![dD][89abAB])[0-9a-fA-F]{4})')
 _CHUNK = 1 << 20
+_QUOTES = ("'", '"')
 
 
 def _lines(text: str):
@@ -249,8 +250,10 @@ def _lines(text: str):
 
 
 def _unquote(raw: str) -> str:
-    """The text of a double-quoted scalar written on one line (JSON-compatible escapes only)."""
+    """The text of a quoted scalar written on one line (double-quoted: JSON-compatible escapes only)."""
     body = raw[1:-1]
+    if raw[0] == "'":
+        return body.replace("''", "'")
     if "\\" in body:
         if "\\" in _JSON_ESCAPE.sub("", body):
             raise _OutsideSubset
@@ -335,7 +338,7 @@ def fast_parse(text: str) -> PriceList:
                     raise _OutsideSubset
                 parameters.append((key, value, line))
                 continue
-            if key[0] == '"':
+            if key[0] in _QUOTES:
                 key = _unquote(key)
             if key in item:
                 raise _OutsideSubset
@@ -351,7 +354,7 @@ def fast_parse(text: str) -> PriceList:
 
 
 def _text(raw: str, limit: int) -> str:
-    if raw[0] == '"':
+    if raw[0] in _QUOTES:
         text = _unquote(raw)
     elif raw in _NULLS:
         raise _OutsideSubset
@@ -363,7 +366,7 @@ def _text(raw: str, limit: int) -> str:
 
 
 def _identifier(raw: str) -> str:
-    if raw[0] == '"':
+    if raw[0] in _QUOTES:
         text = _unquote(raw)
     elif raw in _NULLS or raw in _BOOLS:
         raise _OutsideSubset
@@ -420,7 +423,7 @@ def _finish_good(item, item_line, parameters, categories, goods, declared, seen_
         size += 1
         raw = item["model"][0]
         if raw and raw not in _NULLS:
-            model = _unquote(raw) if raw[0] == '"' else raw
+            model = _unquote(raw) if raw[0] in _QUOTES else raw
             if len(model) > MAX_MODEL:
                 raise _OutsideSubset
     recommended_price = None
@@ -436,10 +439,10 @@ def _finish_good(item, item_line, parameters, categories, goods, declared, seen_
         if raw and raw not in _NULLS:
             raise _OutsideSubset
         for key, value, _line in parameters or ():
-            name_text = _unquote(key) if key[0] == '"' else key
+            name_text = _unquote(key) if key[0] in _QUOTES else key
             if name_text in values or not name_text.strip() or len(name_text) > MAX_PARAMETER_NAME:
                 raise _OutsideSubset
-            if value[:1] == '"':
+            if value[:1] in _QUOTES:
                 value = _unquote(value)
             elif value == "true":
                 value = True
@@ -552,7 +555,8 @@ def read_with_yaml(text: str) -> Any:
             [PriceListError("", _("YAML syntax error: %(problem)s") % {"problem": exc})]
         ) from None
     if errors:
-        raise PriceListInvalid(errors[:MAX_ERRORS])
+        unique = list(dict.fromkeys(errors))  # an alias bomb repeats one problem thousands of times
+        raise PriceListInvalid(unique[:MAX_ERRORS])
     return root
 
 
@@ -611,11 +615,12 @@ class _Validator:
                 self.error(path, _("keys must be plain text"), key.line)
                 continue
             name = key.text
+            key_path = f"{path}{_key_path(name)}" if path else name
             if name in values:
-                self.error(f"{path}{_key_path(name)}", _("duplicate key"), key.line)
+                self.error(key_path, _("duplicate key"), key.line)
             elif name not in required and name not in optional:
                 self.error(
-                    f"{path}{_key_path(name)}",
+                    key_path,
                     _("unknown key; allowed keys: %(keys)s") % {"keys": ", ".join(required + optional)},
                     key.line,
                 )

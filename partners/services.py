@@ -37,7 +37,7 @@ OFFER_FIELDS = ("product", "model", "price", "recommended_price", "quantity", "i
 
 def _batch_size() -> int:
     # SQLite caps the number of query parameters; PostgreSQL takes large batches happily.
-    return 2000 if connection.vendor == "postgresql" else 400
+    return 2000 if connection.vendor == "postgresql" else 1000
 
 
 def _chunks(items: list, size: int):
@@ -252,7 +252,7 @@ class _ProgressWriter:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, processed: int) -> None:
-        if self.side is None or processed - self.last < self.every:
+        if self.side is None or (processed - self.last < self.every and processed < self.record.goods_total):
             return
         self.last = processed
         table = PriceListImport._meta.db_table

@@ -1,0 +1,361 @@
+"""The price-list parser: format, exact values, every rejection reason, and fast path ≡ YAML reader."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from partners.pricelist import (
+    Good,
+    PriceListInvalid,
+    _OutsideSubset,
+    build_price_list,
+    decode_price_list,
+    fast_parse,
+    parse_price_list,
+    read_with_yaml,
+)
+
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partners"
+SHARED_FILES = sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else []
+NONSTANDARD_FILES = sorted((SHARED / "nonstandard").glob("*.yaml")) if SHARED.is_dir() else []
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+
+
+def both_paths(text: str):
+    """(fast path result or None when it declines, YAML reader result or the errors it reports)."""
+    try:
+        fast = fast_parse(text)
+    except _OutsideSubset:
+        fast = None
+    try:
+        slow = build_price_list(read_with_yaml(text))
+    except PriceListInvalid as exc:
+        slow = [str(error) for error in exc.errors]
+    return fast, slow
+
+
+def errors_of(data: bytes, **kwargs) -> list[str]:
+    with pytest.raises(PriceListInvalid) as caught:
+        parse_price_list(data, **kwargs)
+    return [str(error) for error in caught.value.errors]
+
+
+# --- Valid files ----------------------------------------------------------------------------------
+
+
+def test_small_file_keeps_every_value_exactly_as_written():
+    price_list = parse_price_list((DATA / "good" / "small.yaml").read_bytes())
+
+    assert price_list.shop == "Чайная лавка"
+    assert [(c.external_id, c.name) for c in price_list.categories] == [("1", "Чай"), ("kofe", "Кофе")]
+    assert price_list.goods[0] == Good(
+        external_id="101",
+        category_id="1",
+        name="Чай зелёный Сенча 100 г",
+        model="teaco/green/sencha",
+        price=Decimal("349.90"),
+        recommended_price=Decimal("399"),
+        quantity=25,
+        parameters={
+            "Вес (г)": 100,
+            "Крепость": 6.5,
+            "Сорт": "1",
+            "Соотношение": "16:9",
+            "Цена за грамм": "6.50",
+            "Органический": True,
+            "Листовой": "yes",
+            "Код": "0x1F",
+            "Упаковка": "2688x1242",
+        },
+        line=10,
+    )
+    second, third = price_list.goods[1], price_list.goods[2]
+    assert (second.external_id, second.category_id, second.model, second.recommended_price) == (
+        "A-102",
+        "kofe",
+        "",
+        None,
+    )
+    assert second.name == 'Кофе в зёрнах "Арабика" 1 кг'
+    assert second.parameters == {"Обжарка": "средняя"}
+    assert (third.model, third.price, third.recommended_price, third.parameters) == (
+        "",
+        Decimal("199.5"),
+        Decimal("249.99"),
+        {},
+    )
+
+
+def test_parameter_types_follow_the_written_text_not_yaml_1_1():
+    text = (
+        "shop: S\ncategories:\n  - id: 1\n    name: C\ngoods:\n  - id: 1\n    category: 1\n    name: N\n"
+        "    price: 1\n    quantity: 1\n    parameters:\n"
+        '      a: 512\n      b: 6.5\n      c: true\n      d: "512"\n      e: 1e3\n      f: on\n'
+        "      g: 1_000\n      h: 012\n      i: 1.50\n      j: false\n      k: null\n      l: ~\n      m: -7\n"
+        "      n: 2020-01-01\n      o: .5\n"
+    )
+    parameters = parse_price_list(text.encode()).goods[0].parameters
+    assert parameters == {
+        "a": 512,
+        "b": 6.5,
+        "c": True,
+        "d": "512",
+        "e": "1e3",
+        "f": "on",
+        "g": "1_000",
+        "h": "012",
+        "i": "1.50",
+        "j": False,
+        "k": None,
+        "l": "~",
+        "m": -7,
+        "n": "2020-01-01",
+        "o": ".5",
+    }
+    assert [type(parameters[key]) for key in ("a", "b", "c", "j")] == [int, float, bool, bool]
+
+
+@needs_shared
+@pytest.mark.parametrize("path", SHARED_FILES, ids=lambda path: path.name)
+def test_every_shared_canonical_file_parses_the_same_on_both_paths(path):
+    text = decode_price_list(path.read_bytes())
+    fast, slow = both_paths(text)
+
+    assert fast is not None, "the fast path should take the canonical files"
+    assert fast == slow
+    assert fast.goods
+    assert parse_price_list(path.read_bytes()) == fast
+
+
+@needs_shared
+@pytest.mark.parametrize("path", NONSTANDARD_FILES, ids=lambda path: path.name)
+def test_nonstandard_files_are_rejected_with_a_clear_message(path):
+    errors = errors_of(path.read_bytes())
+
+    assert errors[0] == "categories: is missing (line 1)"
+    assert "goods[0].id: is missing (line 3)" in errors
+    assert (
+        "goods[0].category: must be the id of a category declared in `categories`, and the file has no "
+        "`categories` list (Смартфоны is not declared) (line 3)"
+    ) in errors
+
+
+@pytest.mark.parametrize("name", ["small.yaml", "small_changed.yaml"])
+def test_fixture_files_parse_the_same_on_both_paths(name):
+    fast, slow = both_paths(decode_price_list((DATA / "good" / name).read_bytes()))
+
+    assert fast is not None
+    assert fast == slow
+
+
+# --- Rejections -----------------------------------------------------------------------------------
+
+BAD_FILES = {
+    "not_a_mapping.yaml": ["the file must be a mapping with the keys shop, categories, goods (line 1)"],
+    "empty.yaml": ["the file must be a mapping with the keys shop, categories, goods (line 1)"],
+    "missing_goods.yaml": ["goods: is missing (line 1)"],
+    "extra_top_level_key.yaml": ["currency: unknown key; allowed keys: shop, categories, goods (line 2)"],
+    "goods_not_a_list.yaml": ["goods: must be a list of goods (line 5)"],
+    "negative_price.yaml": ["goods[0].price: must be a number ≥ 0 (line 9)"],
+    "negative_quantity.yaml": ["goods[0].quantity: must be a whole number ≥ 0 (line 10)"],
+    "fractional_quantity.yaml": ["goods[0].quantity: must be a whole number ≥ 0 (line 10)"],
+    "bool_price.yaml": ["goods[0].price: must be a number ≥ 0 (line 9)"],
+    "quoted_price.yaml": ["goods[0].price: must be a number ≥ 0 (line 9)"],
+    "price_with_three_decimals.yaml": ["goods[0].price: must have at most 2 decimal places (line 9)"],
+    "undeclared_category.yaml": [
+        "goods[0].category: must be the id of a category declared in `categories` (7 is not declared) (line 7)"
+    ],
+    "missing_good_category.yaml": ["goods[0].category: is missing (line 6)"],
+    "unknown_good_key.yaml": [
+        "goods[0].extra: unknown key; allowed keys: id, category, name, price, quantity, model, price_rrc, "
+        "parameters (line 8)"
+    ],
+    "duplicate_good_id.yaml": ["goods[1].id: duplicate good id 10 (first used at line 6) (line 11)"],
+    "duplicate_category_id.yaml": [
+        "categories[1].id: duplicate category id 1 (first declared at line 3) (line 5)"
+    ],
+    "empty_shop_name.yaml": ["shop: must not be empty (line 1)"],
+    "name_too_long.yaml": ["goods[0].name: is longer than 255 characters (line 8)"],
+    "syntax_error.yaml": [
+        "YAML syntax error: while parsing a block collection did not find expected '-' indicator (line 8)"
+    ],
+    "anchor_and_alias.yaml": [
+        "anchors are not allowed in a price list (line 3)",
+        "aliases are not allowed in a price list (line 7)",
+    ],
+    "tag.yaml": ["tags are not allowed in a price list (tag:yaml.org,2002:float) (line 9)"],
+    "not_utf8.yaml": ["the file is not UTF-8 text (byte 6) (line 1)"],
+    "two_documents.yaml": ["the file must hold one YAML document (line 4)"],
+    "many_problems.yaml": [
+        "categories[1].name: is missing (line 5)",
+        "goods[0].price: must be a number ≥ 0 (line 10)",
+        "goods[1].category: must be the id of a category declared in `categories` (3 is not declared) (line 13)",
+        "goods[1].name: must not be empty (line 14)",
+        "goods[1].price_rrc: must be a number ≥ 0 (line 16)",
+        'goods[1].parameters["Вес"]: duplicate key (line 20)',
+        "goods[2].id: is missing (line 21)",
+        "goods[2].quantity: must be a whole number ≥ 0 (line 24)",
+    ],
+}
+
+
+def test_every_bad_file_in_the_corpus_has_an_expected_error():
+    assert sorted(path.name for path in (DATA / "bad").glob("*.yaml")) == sorted(
+        [*BAD_FILES, "alias_bomb.yaml"]
+    )
+
+
+@pytest.mark.parametrize(("name", "expected"), BAD_FILES.items(), ids=list(BAD_FILES))
+def test_bad_file_is_rejected_with_exact_errors(name, expected):
+    assert errors_of((DATA / "bad" / name).read_bytes()) == expected
+
+
+def test_alias_bomb_is_rejected_without_expanding_it():
+    errors = errors_of((DATA / "bad" / "alias_bomb.yaml").read_bytes())
+
+    assert errors[:3] == [
+        "anchors are not allowed in a price list (line 2)",
+        "anchors are not allowed in a price list (line 3)",
+        "aliases are not allowed in a price list (line 3)",
+    ]
+    assert errors[-1] == "aliases are not allowed in a price list (line 10)"
+    assert len(errors) == 14
+
+
+def test_file_over_the_size_limit_is_rejected_before_parsing(settings):
+    data = (DATA / "good" / "small.yaml").read_bytes()
+    settings.PRICE_LIST_MAX_BYTES = len(data) - 1
+
+    assert errors_of(data) == [f"the file is {len(data)} bytes, more than the limit of {len(data) - 1} bytes"]
+    assert errors_of(data, max_bytes=10) == [
+        f"the file is {len(data)} bytes, more than the limit of 10 bytes"
+    ]
+
+
+def test_error_dict_has_path_message_and_line():
+    with pytest.raises(PriceListInvalid) as caught:
+        parse_price_list((DATA / "bad" / "negative_price.yaml").read_bytes())
+
+    assert caught.value.as_dict() == [
+        {"path": "goods[0].price", "message": "must be a number ≥ 0", "line": 9}
+    ]
+
+
+# --- Fast path ≡ YAML reader on generated variants -----------------------------------------------
+
+
+def _variant(rng: random.Random) -> tuple[str, bool]:
+    """A random valid price list; True when it stays inside the fast path's subset."""
+    inside = True
+
+    def string(text: str) -> str:
+        style = rng.choice(["plain", "double", "single", "double_escape"])
+        if style == "double":
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if style == "single":
+            return "'" + text.replace("'", "''") + "'"
+        if style == "double_escape":
+            return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("а", "\\u0430") + '"'
+        return text
+
+    def comment() -> str:
+        return rng.choice(["", "", "  # note", " #x"])
+
+    indent = rng.choice([2, 4])
+    pad = " " * indent
+    lines = [f"shop: {string('Магазин № 1')}{comment()}"]
+    if rng.random() < 0.3:
+        lines.append("# categories follow")
+    lines.append("categories:")
+    for number in range(3):
+        lines += [f"{pad}- id: {number + 1}", f"{pad}  name: {string(f'Категория {number}')}{comment()}"]
+        if rng.random() < 0.2:
+            lines.append("")
+    lines.append("goods:")
+    values = [
+        "512",
+        "6.5",
+        "6.50",
+        "true",
+        "yes",
+        "0x1F",
+        "16:9",
+        "2688x1242",
+        '"7"',
+        "'8'",
+        "-3",
+        "null",
+        "1e5",
+    ]
+    for number in range(6):
+        lines.append(f"{pad}- id: {rng.choice([str(100 + number), string(f'X-{number}')])}{comment()}")
+        lines.append(f"{pad}  category: {rng.randint(1, 3)}")
+        if rng.random() < 0.7:
+            lines.append(f"{pad}  model: {string(f'brand/model-{number}')}")
+        lines.append(f"{pad}  name: {string(f'Товар {number} (новый)')}")
+        lines.append(f"{pad}  price: {rng.choice(['100', '99.9', '0', '1234.56'])}{comment()}")
+        if rng.random() < 0.8:
+            lines.append(f"{pad}  price_rrc: {rng.choice(['120', '150.5'])}")
+        lines.append(f"{pad}  quantity: {rng.randint(0, 50)}")
+        if rng.random() < 0.8:
+            lines.append(f"{pad}  parameters:")
+            for key in rng.sample(["Цвет", "Вес", "Экран", "Память"], 3):
+                lines.append(f"{pad}    {string(key)}: {rng.choice(values)}{comment()}")
+        if rng.random() < 0.2:
+            lines.append("   # indented comment")
+    text = "\n".join(lines) + rng.choice(["\n", "", "\n\n"])
+    if rng.random() < 0.2:
+        text = text.replace("\n", "\r\n")
+    if rng.random() < 0.1:
+        text = text.replace("name: ", "name:\t", 1)  # tabs are left to the YAML reader
+        inside = False
+    return text, inside
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_fast_path_and_yaml_reader_agree_on_generated_variants(seed):
+    text, inside = _variant(random.Random(seed))
+    data = text.encode()
+    if seed % 5 == 0:
+        data = b"\xef\xbb\xbf" + data
+    fast, slow = both_paths(decode_price_list(data))
+
+    assert not isinstance(slow, list), slow
+    if inside:
+        assert fast is not None, text
+    if fast is not None:
+        assert fast == slow
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a: b",
+        "[1, 2]",
+        "{a: 1}",
+        "|",
+        "&x 1",
+        "*x",
+        "!x 1",
+        "'it''s'",
+        '"a\\tb"',
+        '"\\x41"',
+        "- 1",
+        "a #b",
+        "a#b",
+    ],
+)
+def test_fast_path_never_disagrees_on_tricky_parameter_values(value):
+    text = (
+        "shop: S\ncategories:\n  - id: 1\n    name: C\ngoods:\n  - id: 1\n    category: 1\n    name: N\n"
+        f"    price: 1\n    quantity: 1\n    parameters:\n      p: {value}\n      q: 2\n"
+    )
+    fast, slow = both_paths(text)
+
+    if fast is not None:
+        assert fast == slow

@@ -1,0 +1,606 @@
+"""Import services: plan, apply, re-import, history, ownership, previews, progress, crash rule, export."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
+from catalog.models import Category, Offer, PriceHistory, Product
+from partners import services
+from partners.models import PriceListImport, Shop
+from partners.selectors import imports_visible_to, shops_visible_to
+from partners.services import (
+    apply_previewed_import,
+    create_price_list_import,
+    export_price_list,
+    run_price_list_import,
+    set_shop_accepting_orders,
+)
+from partners.tests.factories import ShopFactory
+
+DATA = Path(__file__).resolve().parent / "data"
+SMALL = (DATA / "good" / "small.yaml").read_bytes()
+SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partners"
+SHARED_FILES = sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else []
+NONSTANDARD_FILES = sorted((SHARED / "nonstandard").glob("*.yaml")) if SHARED.is_dir() else []
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(partner, content: bytes, *, dry_run: bool = False, name: str = "price.yaml", **kwargs):
+    record = create_price_list_import(
+        partner=partner, content=content, file_name=name, source=PriceListImport.Source.API, dry_run=dry_run
+    )
+    return run_price_list_import(price_list_import=record, **kwargs)
+
+
+def catalog_counts() -> dict[str, int]:
+    return {
+        "shops": Shop.objects.count(),
+        "categories": Category.objects.count(),
+        "products": Product.objects.count(),
+        "offers": Offer.objects.count(),
+        "history": PriceHistory.objects.count(),
+    }
+
+
+def offer_state(shop) -> dict[str, tuple]:
+    return {
+        offer.external_id: (offer.product.name, offer.price, offer.quantity, offer.is_active)
+        for offer in Offer.objects.filter(shop=shop).select_related("product")
+    }
+
+
+def generated_price_list(goods: int, *, price: int = 100, shop: str = "Оптовик") -> bytes:
+    lines = [
+        f"shop: {shop}",
+        "categories:",
+        "  - id: 1",
+        "    name: Разное",
+        "  - id: 2",
+        "    name: Прочее",
+        "goods:",
+    ]
+    for number in range(goods):
+        lines += [
+            f"  - id: {number}",
+            f"    category: {1 + number % 2}",
+            f"    name: Товар {number}",
+            f"    price: {price + number}",
+            f"    quantity: {number % 7}",
+            "    parameters:",
+            f'      "Вес": {number}',
+        ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+# --- First import ---------------------------------------------------------------------------------
+
+
+def test_first_import_creates_the_shop_categories_products_and_offers():
+    partner = PartnerFactory()
+
+    record = run_import(partner, SMALL)
+
+    assert record.status == PriceListImport.Status.SUCCEEDED
+    assert (record.created_count, record.updated_count, record.unchanged_count, record.retired_count) == (
+        3,
+        0,
+        0,
+        0,
+    )
+    assert (record.goods_total, record.goods_processed, record.errors) == (3, 3, [])
+    shop = Shop.objects.get()
+    assert (shop.name, shop.owner, record.shop, record.shop_name) == (
+        "Чайная лавка",
+        partner,
+        shop,
+        "Чайная лавка",
+    )
+    assert sorted(Category.objects.values_list("name", flat=True)) == ["Кофе", "Чай"]
+    offer = Offer.objects.select_related("product__category").get(external_id="101")
+    assert (offer.product.name, offer.product.category.name, offer.model) == (
+        "Чай зелёный Сенча 100 г",
+        "Чай",
+        "teaco/green/sencha",
+    )
+    assert (offer.price, offer.recommended_price, offer.quantity, offer.is_active) == (
+        Decimal("349.90"),
+        Decimal("399.00"),
+        25,
+        True,
+    )
+    assert offer.parameters == {
+        "Вес (г)": 100,
+        "Крепость": 6.5,
+        "Сорт": "1",
+        "Соотношение": "16:9",
+        "Цена за грамм": "6.50",
+        "Органический": True,
+        "Листовой": "yes",
+        "Код": "0x1F",
+        "Упаковка": "2688x1242",
+    }
+    assert Offer.objects.get(external_id="A-102").recommended_price is None
+    assert record.plan["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "retired": 0}
+    assert record.plan["changes"][0] == {
+        "action": "created",
+        "external_id": "101",
+        "name": "Чай зелёный Сенча 100 г",
+        "price": "349.90",
+        "quantity": 25,
+    }
+    assert record.duration_ms is not None
+    assert record.file_sha256 == hashlib.sha256(SMALL).hexdigest()
+    with record.file.open("rb") as stream:
+        assert stream.read() == SMALL
+
+
+@needs_shared
+@pytest.mark.parametrize("path", SHARED_FILES, ids=lambda path: path.name)
+def test_every_shared_canonical_file_imports(path):
+    record = run_import(PartnerFactory(), path.read_bytes(), name=path.name)
+
+    assert record.status == PriceListImport.Status.SUCCEEDED, record.errors
+    assert record.created_count == record.goods_total > 0
+    assert Offer.objects.filter(shop=record.shop, is_active=True).count() == record.goods_total
+
+
+@needs_shared
+@pytest.mark.parametrize("path", NONSTANDARD_FILES, ids=lambda path: path.name)
+def test_nonstandard_files_are_rejected_and_change_nothing(path):
+    record = run_import(PartnerFactory(), path.read_bytes(), name=path.name)
+
+    assert record.status == PriceListImport.Status.FAILED
+    assert record.errors[0] == {"path": "categories", "message": "is missing", "line": 1}
+    assert catalog_counts() == {"shops": 0, "categories": 0, "products": 0, "offers": 0, "history": 0}
+
+
+@pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda path: path.name)
+def test_bad_files_fail_with_line_numbered_errors_and_change_nothing(path):
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    before = catalog_counts()
+    state = offer_state(Shop.objects.get())
+
+    record = run_import(partner, path.read_bytes(), name=path.name)
+
+    assert record.status == PriceListImport.Status.FAILED
+    assert record.errors
+    assert all(set(error) == {"path", "message", "line"} and error["line"] for error in record.errors)
+    assert (record.created_count, record.updated_count, record.plan) == (0, 0, {})
+    assert catalog_counts() == before
+    assert offer_state(Shop.objects.get()) == state
+
+
+# --- Re-import, changes, history, retirement ------------------------------------------------------
+
+
+def test_reimporting_an_unchanged_file_writes_nothing_to_the_catalog():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    updated_at = dict(Offer.objects.values_list("external_id", "updated_at"))
+
+    with CaptureQueriesContext(connection) as queries:
+        record = run_import(partner, SMALL)
+
+    assert (record.created_count, record.updated_count, record.unchanged_count, record.retired_count) == (
+        0,
+        0,
+        3,
+        0,
+    )
+    writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if query["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and "catalog_" in query["sql"]
+    ]
+    assert writes == []
+    assert dict(Offer.objects.values_list("external_id", "updated_at")) == updated_at
+    assert record.plan["changes"] == []
+
+
+def test_changed_file_updates_prices_with_history_retires_missing_offers_and_creates_new_ones():
+    partner = PartnerFactory()
+    first = run_import(partner, SMALL)
+    shop = first.shop
+
+    record = run_import(partner, SMALL_CHANGED)
+
+    assert record.plan["counts"] == {"created": 1, "updated": 2, "unchanged": 0, "retired": 1}
+    assert record.plan["price_changes"] == 1
+    assert record.plan["changes"] == [
+        {"action": "created", "external_id": "104", "name": "Чай улун", "price": "500", "quantity": 4},
+        {
+            "action": "updated",
+            "external_id": "101",
+            "name": "Чай зелёный Сенча 100 г",
+            "fields": ["price"],
+            "old_price": "349.90",
+            "new_price": "379.90",
+            "old_quantity": 25,
+            "new_quantity": 25,
+        },
+        {
+            "action": "updated",
+            "external_id": "103",
+            "name": "Чай чёрный",
+            "fields": ["quantity"],
+            "old_price": "199.50",
+            "new_price": "199.5",
+            "old_quantity": 7,
+            "new_quantity": 3,
+        },
+        {
+            "action": "retired",
+            "external_id": "A-102",
+            "name": 'Кофе в зёрнах "Арабика" 1 кг',
+            "old_price": "1290.00",
+            "new_price": "1290.00",
+            "old_quantity": 0,
+            "new_quantity": 0,
+        },
+    ]
+    assert offer_state(shop) == {
+        "101": ("Чай зелёный Сенча 100 г", Decimal("379.90"), 25, True),
+        "A-102": ('Кофе в зёрнах "Арабика" 1 кг', Decimal("1290.00"), 0, False),
+        "103": ("Чай чёрный", Decimal("199.50"), 3, True),
+        "104": ("Чай улун", Decimal("500.00"), 4, True),
+    }
+    history = PriceHistory.objects.get()
+    assert (history.offer.external_id, history.old_price, history.new_price, history.price_list_import) == (
+        "101",
+        Decimal("349.90"),
+        Decimal("379.90"),
+        record,
+    )
+    assert Offer.objects.get(external_id="101").updated_at > Offer.objects.get(
+        external_id="104"
+    ).created_at - timedelta(seconds=5)
+
+
+def test_retired_offer_is_reactivated_when_it_returns():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    run_import(partner, SMALL_CHANGED)
+
+    record = run_import(partner, SMALL)
+
+    assert record.plan["counts"] == {"created": 0, "updated": 3, "unchanged": 0, "retired": 1}
+    offer = Offer.objects.get(external_id="A-102")
+    assert (offer.is_active, offer.quantity) == (True, 0)
+    assert Offer.objects.get(external_id="104").is_active is False
+
+
+def test_same_product_from_two_shops_is_one_product_with_two_offers():
+    run_import(PartnerFactory(), SMALL)
+    other = SMALL.replace("shop: Чайная лавка".encode(), "shop: Другая лавка".encode())
+
+    run_import(PartnerFactory(), other)
+
+    assert Product.objects.count() == 3
+    product = Product.objects.get(name="Чай чёрный")
+    assert sorted(product.offers.values_list("shop__name", flat=True)) == ["Другая лавка", "Чайная лавка"]
+
+
+def test_a_partner_owns_several_shops_picked_by_the_shop_name():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    run_import(partner, SMALL.replace("shop: Чайная лавка".encode(), "shop: Вторая лавка".encode()))
+
+    assert sorted(partner.shops.values_list("name", flat=True)) == ["Вторая лавка", "Чайная лавка"]
+    assert Offer.objects.count() == 6
+
+
+def test_number_of_statements_grows_with_batches_not_goods(settings):
+    partner = PartnerFactory()
+    counts = {}
+    for goods in (300, 3000):
+        with CaptureQueriesContext(connection) as first:
+            record = run_import(partner, generated_price_list(goods, shop=f"Оптовик {goods}"))
+        assert record.created_count == goods
+        with CaptureQueriesContext(connection) as again:
+            changed = run_import(partner, generated_price_list(goods, price=200, shop=f"Оптовик {goods}"))
+        assert changed.updated_count == goods
+        counts[goods] = (len(first), len(again))
+
+    batch = services._batch_size()
+    extra_batches = -(-3000 // batch) - 1
+    assert counts[300][0] <= 30
+    assert counts[300][1] <= 30
+    assert counts[3000][0] <= counts[300][0] + 4 * extra_batches
+    assert counts[3000][1] <= counts[300][1] + 4 * extra_batches
+
+
+# --- Ownership and permissions -------------------------------------------------------------------
+
+
+def test_partner_cannot_import_into_a_shop_owned_by_another_partner():
+    owner = PartnerFactory()
+    run_import(owner, SMALL)
+    before = catalog_counts()
+    state = offer_state(Shop.objects.get())
+    intruder = PartnerFactory()
+
+    record = run_import(intruder, SMALL_CHANGED.replace("Чайная лавка".encode(), "ЧАЙНАЯ ЛАВКА".encode()))
+
+    assert record.status == PriceListImport.Status.FAILED
+    assert record.errors == [
+        {
+            "path": "shop",
+            "message": "The shop “Чайная лавка” belongs to another partner; choose another shop name.",
+            "line": 1,
+        }
+    ]
+    assert catalog_counts() == before
+    assert offer_state(Shop.objects.get()) == state
+    assert Shop.objects.get().owner == owner
+
+
+def test_only_partners_can_create_imports():
+    with pytest.raises(ValidationError) as caught:
+        create_price_list_import(
+            partner=UserFactory(), content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
+        )
+
+    assert caught.value.code == "not_partner"
+    assert PriceListImport.objects.count() == 0
+
+
+def test_file_over_the_limit_is_refused_when_the_import_is_created(settings):
+    settings.PRICE_LIST_MAX_BYTES = 100
+
+    with pytest.raises(ValidationError) as caught:
+        create_price_list_import(
+            partner=PartnerFactory(), content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
+        )
+
+    assert caught.value.code == "too_large"
+    assert PriceListImport.objects.count() == 0
+
+
+# --- Dry runs and previews ------------------------------------------------------------------------
+
+
+def test_dry_run_plans_without_writing_anything():
+    record = run_import(PartnerFactory(), SMALL, dry_run=True)
+
+    assert record.status == PriceListImport.Status.SUCCEEDED
+    assert record.is_dry_run is True
+    assert record.plan["counts"] == {"created": 3, "updated": 0, "unchanged": 0, "retired": 0}
+    assert (record.plan["shop_id"], record.shop) == (None, None)
+    assert catalog_counts() == {"shops": 0, "categories": 0, "products": 0, "offers": 0, "history": 0}
+
+
+def test_applying_a_preview_imports_its_file_without_replanning_when_nothing_changed():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    preview = run_import(partner, SMALL_CHANGED, dry_run=True)
+    assert Offer.objects.get(external_id="101").price == Decimal("349.90")
+
+    applied = apply_previewed_import(preview=preview, actor=partner)
+
+    assert applied.pk != preview.pk
+    assert (applied.status, applied.is_dry_run, applied.source) == ("succeeded", False, "api")
+    assert applied.plan["counts"] == preview.plan["counts"]
+    assert applied.plan["replanned"] is False
+    assert Offer.objects.get(external_id="101").price == Decimal("379.90")
+
+
+def test_applying_a_stale_preview_plans_again_and_says_so():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    preview = run_import(partner, SMALL_CHANGED, dry_run=True)
+    Offer.objects.filter(external_id="103").update(quantity=1)
+
+    applied = apply_previewed_import(preview=preview, actor=ManagerFactory())
+
+    assert applied.plan["replanned"] is True
+    assert applied.plan["fingerprint"] != preview.plan["fingerprint"]
+    assert Offer.objects.get(external_id="103").quantity == 3
+
+
+def test_only_a_succeeded_dry_run_of_ones_own_can_be_applied():
+    partner = PartnerFactory()
+    real = run_import(partner, SMALL)
+    preview = run_import(partner, SMALL_CHANGED, dry_run=True)
+
+    with pytest.raises(ValidationError) as not_preview:
+        apply_previewed_import(preview=real, actor=partner)
+    with pytest.raises(ValidationError) as not_yours:
+        apply_previewed_import(preview=preview, actor=PartnerFactory())
+
+    assert (not_preview.value.code, not_yours.value.code) == ("not_a_preview", "forbidden")
+    assert PriceListImport.objects.count() == 2
+
+
+# --- Idempotency, crash rule, progress ------------------------------------------------------------
+
+
+def test_running_a_finished_import_again_does_nothing():
+    partner = PartnerFactory()
+    record = run_import(partner, SMALL)
+    Offer.objects.filter(external_id="101").update(price=1)
+
+    again = run_price_list_import(price_list_import=record)
+
+    assert (again.status, again.attempts) == ("succeeded", 1)
+    assert Offer.objects.get(external_id="101").price == Decimal("1.00")
+
+
+def test_a_running_import_is_left_alone_until_it_is_stale_then_run_again():
+    partner = PartnerFactory()
+    record = create_price_list_import(
+        partner=partner, content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
+    )
+    PriceListImport.objects.filter(pk=record.pk).update(
+        status="running", started_at=timezone.now(), attempts=1
+    )
+
+    busy = run_price_list_import(price_list_import=record)
+    assert (busy.status, Offer.objects.count()) == ("running", 0)
+
+    PriceListImport.objects.filter(pk=record.pk).update(started_at=timezone.now() - services.STALE_AFTER * 2)
+    retried = run_price_list_import(price_list_import=record)
+
+    assert (retried.status, retried.attempts, Offer.objects.count()) == ("succeeded", 2, 3)
+
+
+def test_a_stale_import_out_of_attempts_is_marked_failed():
+    record = create_price_list_import(
+        partner=PartnerFactory(), content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
+    )
+    PriceListImport.objects.filter(pk=record.pk).update(
+        status="running", started_at=timezone.now() - services.STALE_AFTER * 2, attempts=services.MAX_ATTEMPTS
+    )
+
+    result = run_price_list_import(price_list_import=record)
+
+    assert result.status == "failed"
+    assert result.errors == [
+        {"path": "", "message": "the import was interrupted too many times", "line": None}
+    ]
+    assert Offer.objects.count() == 0
+
+
+def test_an_error_while_applying_rolls_everything_back_and_leaves_the_import_retryable(monkeypatch):
+    partner = PartnerFactory()
+    record = create_price_list_import(
+        partner=partner, content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
+    )
+
+    def broken_history(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_products_for", broken_history)
+    with pytest.raises(RuntimeError):
+        run_price_list_import(price_list_import=record)
+
+    record.refresh_from_db()
+    assert (record.status, record.attempts) == ("pending", 1)
+    assert record.errors == [{"path": "", "message": "internal error: disk full", "line": None}]
+    assert catalog_counts() == {"shops": 0, "categories": 0, "products": 0, "offers": 0, "history": 0}
+    monkeypatch.undo()
+    assert run_price_list_import(price_list_import=record).status == "succeeded"
+
+
+def test_progress_reaches_the_total_when_done():
+    record = run_import(PartnerFactory(), generated_price_list(50), progress_every=10)
+
+    assert (record.goods_total, record.goods_processed, record.progress_percent) == (50, 50, 100)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_progress_is_visible_to_other_connections_while_the_import_runs(monkeypatch):
+    record = create_price_list_import(
+        partner=PartnerFactory(), content=generated_price_list(4500), file_name="a.yaml", source="api"
+    )
+    seen: list[tuple[str, int]] = []
+    original = services._ProgressWriter.__call__
+
+    def observe(self, processed):
+        original(self, processed)
+        observer = connections.create_connection("default")
+        try:
+            with observer.cursor() as cursor:
+                cursor.execute(
+                    "SELECT status, goods_processed FROM partners_pricelistimport WHERE id = %s", [record.pk]
+                )
+                seen.append(cursor.fetchone())
+                cursor.execute("SELECT count(*) FROM catalog_offer")
+                seen.append(("offers", cursor.fetchone()[0]))
+        finally:
+            observer.close()
+
+    monkeypatch.setattr(services._ProgressWriter, "__call__", observe)
+    thread_errors: list[BaseException] = []
+
+    def work():
+        try:
+            run_price_list_import(price_list_import=record, progress_every=1000)
+        except BaseException as exc:  # pragma: no cover - reported below
+            thread_errors.append(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(60)
+
+    assert thread_errors == []
+    assert seen == [
+        ("running", 0),
+        ("offers", 0),
+        ("running", 2000),
+        ("offers", 0),
+        ("running", 4000),
+        ("offers", 0),
+        ("running", 4500),
+        ("offers", 0),
+    ]
+    record.refresh_from_db()
+    assert (record.status, record.goods_processed) == ("succeeded", 4500)
+
+
+# --- Shops, export, selectors ---------------------------------------------------------------------
+
+
+def test_set_shop_accepting_orders_switches_the_flag():
+    shop = ShopFactory(is_accepting_orders=True)
+
+    set_shop_accepting_orders(shop=shop, is_accepting_orders=False)
+
+    shop.refresh_from_db()
+    assert shop.is_accepting_orders is False
+
+
+def test_exported_price_list_reimports_as_unchanged():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    run_import(partner, SMALL_CHANGED)
+    shop = Shop.objects.get()
+
+    exported = export_price_list(shop=shop)
+    record = run_import(partner, exported)
+
+    assert record.status == "succeeded", record.errors
+    assert record.plan["counts"] == {"created": 0, "updated": 0, "unchanged": 3, "retired": 0}
+    assert exported.decode().startswith('shop: "Чайная лавка"\ncategories:\n')
+
+
+def test_export_of_an_empty_shop_is_a_valid_price_list():
+    partner = PartnerFactory()
+    shop = ShopFactory(owner=partner, name="Пустая")
+
+    record = run_import(partner, export_price_list(shop=shop))
+
+    assert record.status == "succeeded", record.errors
+    assert record.plan["counts"] == {"created": 0, "updated": 0, "unchanged": 0, "retired": 0}
+
+
+def test_selectors_show_partners_their_own_and_staff_everything():
+    partner, other = PartnerFactory(), PartnerFactory()
+    mine = run_import(partner, SMALL)
+    theirs = run_import(other, SMALL.replace("Чайная лавка".encode(), "Другая".encode()))
+    manager = ManagerFactory()
+
+    assert list(shops_visible_to(partner)) == [mine.shop]
+    assert list(imports_visible_to(partner)) == [mine]
+    assert set(shops_visible_to(manager)) == {mine.shop, theirs.shop}
+    assert set(imports_visible_to(manager)) == {mine, theirs}
+    assert list(shops_visible_to(UserFactory())) == []
+    assert list(imports_visible_to(UserFactory())) == []
