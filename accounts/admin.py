@@ -90,6 +90,10 @@ class UserAdmin(ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(shop_total=Count("shops", distinct=True))
 
+    def get_inlines(self, request, obj):
+        # The add page only sets the login; contacts are added on the next page, like the rest.
+        return self.inlines if obj is not None else []
+
     @display(description=_("name"), ordering="last_name")
     def full_name(self, obj):
         return obj.get_full_name()

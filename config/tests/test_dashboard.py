@@ -1,0 +1,167 @@
+"""The admin dashboard: figures, links to the filtered lists, partner scoping, a fixed number of queries."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.partner_access import make_partner
+from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
+from catalog.tests.factories import OfferFactory
+from config.dashboard import environment_callback
+from orders.models import Order, OrderItem
+from partners.models import PriceListImport
+from partners.tests.factories import ShopFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def cards_of(response):
+    return {str(card["title"]): card for card in response.context["dashboard_cards"]}
+
+
+def make_orders(count, *, offer, state=Order.State.NEW, total=Decimal("100.00"), days_ago=0):
+    customer = UserFactory()
+    orders = Order.objects.bulk_create(Order(user=customer, state=state, total=total) for _ in range(count))
+    OrderItem.objects.bulk_create(OrderItem(order=o, offer=offer, quantity=1, price=total) for o in orders)
+    if days_ago:
+        Order.objects.filter(pk__in=[o.pk for o in orders]).update(
+            created_at=timezone.now() - timedelta(days=days_ago)
+        )
+    return orders
+
+
+@pytest.fixture
+def shops():
+    owner_a = PartnerFactory(is_staff=True)
+    owner_b = PartnerFactory(is_staff=True)
+    make_partner(user=owner_a)
+    make_partner(user=owner_b)
+    return ShopFactory(name="Связной", owner=owner_a), ShopFactory(name="Евросеть", owner=owner_b)
+
+
+@pytest.fixture
+def dashboard_data(shops, settings):
+    settings.LANGUAGE_CODE = "en"
+    shop_a, shop_b = shops
+    offer_a = OfferFactory(shop=shop_a, quantity=3)
+    offer_b = OfferFactory(shop=shop_b, quantity=50)
+    OfferFactory(shop=shop_b, quantity=0, is_active=False)  # retired: not "low in stock"
+    make_orders(2, offer=offer_a)  # new, today
+    make_orders(1, offer=offer_b, state=Order.State.CONFIRMED, total=Decimal("250.00"))  # today
+    make_orders(1, offer=offer_b, state=Order.State.CANCELED, total=Decimal("999.00"))  # today, no revenue
+    make_orders(3, offer=offer_b, state=Order.State.DELIVERED, days_ago=3)  # this week
+    make_orders(4, offer=offer_a, state=Order.State.DELIVERED, days_ago=20)  # this month only
+    Order.objects.create(user=UserFactory(), state=Order.State.BASKET)  # never counted
+    shop_b.is_accepting_orders = False
+    shop_b.save()
+    PriceListImport.objects.create(partner=shop_a.owner, shop=shop_a, source="admin", status="failed")
+    PriceListImport.objects.create(partner=shop_b.owner, shop=shop_b, source="api", status="succeeded")
+    return shops
+
+
+def test_manager_dashboard_figures_and_links(client, dashboard_data):
+    client.force_login(ManagerFactory())
+
+    response = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    cards = cards_of(response)
+    today = timezone.localdate()
+    assert cards["Awaiting confirmation"]["value"] == 2
+    assert cards["Awaiting confirmation"]["href"] == "/admin/orders/order/?state__exact=new"
+    assert cards["Orders today"]["value"] == 4
+    assert "450 ₽" in str(cards["Orders today"]["footer"])
+    assert cards["Orders today"]["href"].endswith(f"?created_at_from={today}&created_at_to={today}")
+    assert cards["Orders in 7 days"]["value"] == 7
+    assert "750 ₽" in str(cards["Orders in 7 days"]["footer"])
+    assert cards["Low in stock"]["value"] == 1
+    assert cards["Low in stock"]["href"] == "/admin/catalog/offer/?stock=low"
+    assert cards["Shops not accepting orders"]["value"] == 1
+    assert "Евросеть" in str(cards["Shops not accepting orders"]["footer"])
+    assert [i.status for i in response.context["dashboard_imports"]] == ["succeeded", "failed"]
+    body = response.content.decode()
+    assert 'data-type="bar"' in body
+    assert "Связной" in body
+
+
+def test_dashboard_links_list_exactly_what_the_cards_count(client, dashboard_data):
+    client.force_login(ManagerFactory())
+    cards = cards_of(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en"))
+
+    for title in [
+        "Awaiting confirmation",
+        "Orders today",
+        "Orders in 7 days",
+        "Low in stock",
+        "Shops not accepting orders",
+    ]:
+        listing = client.get(cards[title]["href"])
+        assert listing.context["cl"].result_count == cards[title]["value"], title
+
+
+def test_chart_counts_orders_per_day_for_thirty_days(client, dashboard_data):
+    import json
+
+    client.force_login(ManagerFactory())
+
+    chart = json.loads(client.get(reverse("admin:index")).context["dashboard_chart"])
+
+    data = chart["datasets"][0]["data"]
+    assert len(chart["labels"]) == 30
+    assert data[-1] == 4
+    assert data[-4] == 3
+    assert data[-21] == 4
+    assert sum(data) == 11
+
+
+def test_partner_dashboard_counts_only_its_own_data(client, dashboard_data):
+    shop_a, _shop_b = dashboard_data
+    client.force_login(shop_a.owner)
+
+    response = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+
+    cards = cards_of(response)
+    assert cards["Awaiting confirmation"]["value"] == 2
+    assert cards["Orders today"]["value"] == 2
+    assert "200 ₽" in str(cards["Orders today"]["footer"])
+    assert cards["Orders in 7 days"]["value"] == 2
+    assert cards["Low in stock"]["value"] == 1
+    assert cards["Shops not accepting orders"]["value"] == 0
+    assert [i.shop for i in response.context["dashboard_imports"]] == [shop_a]
+    assert "Евросеть" not in response.content.decode()
+
+
+def test_dashboard_query_count_does_not_grow_with_orders(client, shops):
+    shop_a, shop_b = shops
+    offer = OfferFactory(shop=shop_a)
+    client.force_login(ManagerFactory())
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("admin:index")).status_code == 200
+        return len(captured)
+
+    make_orders(10, offer=offer)
+    small = queries()
+    make_orders(5_000, offer=offer)
+    make_orders(4_990, offer=OfferFactory(shop=shop_b), days_ago=5)
+    large = queries()
+
+    assert Order.objects.count() == 10_000
+    assert large == small
+    assert large <= 15
+
+
+def test_environment_label_says_development_in_debug(settings):
+    settings.DEBUG = True
+    request = RequestFactory().get("/admin/")
+
+    label, color = environment_callback(request)
+
+    assert (str(label), color) in {("development", "warning"), ("разработка", "warning")}
