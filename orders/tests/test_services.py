@@ -8,6 +8,7 @@ from itertools import product as pairs
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
 
 from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFactory, UserFactory
@@ -643,3 +644,35 @@ def test_canceling_twice_returns_the_stock_once(buyer, offer):
 
     assert error.value.code == "invalid_transition"
     assert stock(offer) == 10
+
+
+def test_confirmation_emails_are_dropped_when_the_surrounding_transaction_rolls_back(
+    buyer, offer, django_capture_on_commit_callbacks
+):
+    basket = basket_with(buyer, (offer, 1))
+
+    def confirm_then_fail():
+        with transaction.atomic():
+            confirm_order(order=basket, customer=buyer, address="Москва", phone="+79161234567")
+            raise RuntimeError("the caller failed after confirming")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        confirm_then_fail()
+
+    assert callbacks == []
+    assert mail.outbox == []
+    assert_basket_unchanged(basket, [(offer.pk, 1, None)], [(offer, 10)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emails_leave_once_the_confirmation_is_committed(buyer, offer):
+    basket = basket_with(buyer, (offer, 1))
+
+    order = confirm_order(order=basket, customer=buyer, address="Москва", phone="+79161234567")
+    transition_order(order=order, to_state=State.CONFIRMED, actor=ManagerFactory(email=""))
+
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "anna@example.com",
+        "anna@example.com",
+        "svyaznoy@example.com",
+    ]
