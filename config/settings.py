@@ -129,8 +129,9 @@ STORAGES = {
 PRICE_LIST_MAX_BYTES = env_int("PRICE_LIST_MAX_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Files above this size are imported in the background when a broker is configured.
-PRICE_LIST_BACKGROUND_BYTES = env_int("PRICE_LIST_BACKGROUND_BYTES", 2 * 1024 * 1024)
+# An import still "running" after this long is taken as abandoned by a dead worker and run again;
+# keep it above CELERY_TASK_TIME_LIMIT and below CELERY_VISIBILITY_TIMEOUT.
+PRICE_LIST_IMPORT_STALE_SECONDS = env_int("PRICE_LIST_IMPORT_STALE_SECONDS", 2400)
 PRICE_LIST_URL_TIMEOUT = env_int("PRICE_LIST_URL_TIMEOUT", 20)
 # Hosts that URL imports may reach even though they resolve to private addresses.
 PRICE_LIST_URL_ALLOWED_HOSTS = env_list("PRICE_LIST_URL_ALLOWED_HOSTS")
@@ -187,6 +188,10 @@ CELERY_BEAT_SCHEDULE = {
     "clean-expired-tokens": {
         "task": "accounts.tasks.clean_expired_tokens",
         "schedule": env_int("TOKEN_CLEANUP_INTERVAL", 3600),
+    },
+    "resume-stale-imports": {
+        "task": "partners.tasks.resume_stale_imports",
+        "schedule": env_int("IMPORT_RESUME_INTERVAL", 600),
     },
 }
 

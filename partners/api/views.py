@@ -1,0 +1,320 @@
+"""Partner API: price-list imports (file or URL), import status, the order switch, price-list export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import error_responses
+from partners import selectors, services
+from partners.api.serializers import (
+    PartnerStateOutputSerializer,
+    PriceListImportFailedOutputSerializer,
+    PriceListImportOutputSerializer,
+    PriceListUploadInputSerializer,
+    PriceListUrlInputSerializer,
+    ShopQueryInputSerializer,
+    ShopStateInputSerializer,
+)
+from partners.models import PriceListImport, Shop
+from partners.tasks import start_price_list_import
+from partners.url_fetch import fetch_price_list
+
+# Room for the multipart boundaries and headers around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+DRY_RUN_PARAMETER = OpenApiParameter(
+    "dry_run",
+    OpenApiTypes.BOOL,
+    OpenApiParameter.QUERY,
+    description=gettext_lazy("1/true: only plan the import and return the plan; nothing is written."),
+)
+
+
+class IsPartner(permissions.BasePermission):
+    message = gettext_lazy("Only partner accounts can do this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated and request.user.is_partner)
+
+
+class IsPartnerOrStaff(permissions.BasePermission):
+    message = gettext_lazy("Only partner accounts can do this.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_partner or user.is_staff))
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The price list is too large.")
+    default_code = "too_large"
+
+
+def _too_large(message: str | None = None) -> PayloadTooLarge:
+    limit = settings.PRICE_LIST_MAX_BYTES
+    return PayloadTooLarge(
+        message or _("The price list is larger than the limit of %(limit)s bytes.") % {"limit": limit}
+    )
+
+
+def _api_error(error: DjangoValidationError, field: str) -> Exception:
+    """A service's ValidationError as an API error: `too_large` → 413, the rest → 400 on `field`."""
+    code = getattr(error, "code", None) or "invalid"
+    message = " ".join(error.messages)
+    if code == "too_large":
+        return _too_large(message)
+    return exceptions.ValidationError({field: [message]}, code=code)
+
+
+def _dry_run_from_query(request: Request) -> bool:
+    raw = request.query_params.get("dry_run")
+    if raw is None:
+        return False
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on", ""):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise exceptions.ValidationError({"dry_run": [_("Must be 1/true or 0/false.")]}, code="invalid")
+
+
+def _failed_import_response(record: PriceListImport) -> Response:
+    errors: dict[str, list[str]] = {}
+    for error in record.errors:
+        line = error.get("line")
+        message = error["message"] if line is None else f"{error['message']} (line {line})"
+        errors.setdefault(error.get("path") or "file", []).append(message)
+    first_path, first_messages = next(iter(errors.items()), ("file", [_("invalid price list")]))
+    body = {
+        "detail": _("The price list has %(count)s problem(s); nothing was changed. First: %(first)s")
+        % {"count": len(record.errors), "first": f"{first_path}: {first_messages[0]}"},
+        "code": "invalid_price_list",
+        "errors": errors,
+        "import": PriceListImportOutputSerializer(record).data,
+    }
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
+class PartnerUpdateView(APIView):
+    """Import a price list: a YAML `file` (multipart) or a `url` to fetch it from (JSON).
+
+    With a task broker configured the import runs in the background: 202 with the pending import
+    (poll `GET /partner_update/<id>/`). Without one it runs now: 200 with the finished import, or 400
+    with every problem of an invalid file (the import record is kept, marked failed).
+    """
+
+    permission_classes = [IsPartner]
+
+    @extend_schema(
+        operation_id="partner_update",
+        parameters=[DRY_RUN_PARAMETER],
+        request={
+            "multipart/form-data": PriceListUploadInputSerializer,
+            "application/json": PriceListUrlInputSerializer,
+        },
+        responses={
+            200: OpenApiResponse(PriceListImportOutputSerializer, description=gettext_lazy("Imported.")),
+            202: OpenApiResponse(
+                PriceListImportOutputSerializer, description=gettext_lazy("Queued; poll its status.")
+            ),
+            400: OpenApiResponse(
+                PriceListImportFailedOutputSerializer,
+                description=gettext_lazy(
+                    "Invalid input, a refused URL, or an invalid price list (with every problem and the "
+                    "failed import record)."
+                ),
+            ),
+            **error_responses(401, 403, 413),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        limit = settings.PRICE_LIST_MAX_BYTES
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
+            raise _too_large()
+        dry_run = _dry_run_from_query(request)
+        has_file = "file" in request.FILES
+        if has_file and "url" in request.data:
+            raise exceptions.ValidationError(
+                {"non_field_errors": [_("Send either a file or a URL, not both.")]}, code="invalid"
+            )
+        if has_file or (request.content_type or "").startswith("multipart/"):
+            serializer = PriceListUploadInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            upload = serializer.validated_data["file"]
+            if upload.size > limit:
+                raise _too_large()
+            content = b"".join(upload.chunks())
+            file_name, source, source_url = upload.name or "", PriceListImport.Source.API, ""
+        else:
+            serializer = PriceListUrlInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            source_url = serializer.validated_data["url"].strip()
+            try:
+                fetched = fetch_price_list(source_url, max_bytes=limit)
+            except DjangoValidationError as error:
+                raise _api_error(error, field="url") from error
+            content, file_name, source = fetched.content, fetched.file_name, PriceListImport.Source.URL
+        dry_run = dry_run or serializer.validated_data["dry_run"]
+
+        try:
+            record = services.create_price_list_import(
+                partner=request.user,
+                content=content,
+                file_name=file_name,
+                source=source,
+                source_url=source_url,
+                dry_run=dry_run,
+            )
+        except DjangoValidationError as error:
+            raise _api_error(
+                error, field="file" if source == PriceListImport.Source.API else "url"
+            ) from error
+        in_background = start_price_list_import(price_list_import=record)
+        if in_background:
+            return Response(
+                PriceListImportOutputSerializer(record).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": f"/partner_update/{record.pk}/"},
+            )
+        record.refresh_from_db()
+        if record.status == PriceListImport.Status.FAILED:
+            return _failed_import_response(record)
+        return Response(PriceListImportOutputSerializer(record).data)
+
+
+class PartnerImportDetailView(APIView):
+    """One of your imports: status (pending, running, succeeded, failed), progress, counts, errors."""
+
+    permission_classes = [IsPartnerOrStaff]
+
+    @extend_schema(
+        operation_id="partner_update_status",
+        responses={200: PriceListImportOutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, import_id: int) -> Response:
+        record = get_object_or_404(selectors.imports_visible_to(request.user), pk=import_id)
+        return Response(PriceListImportOutputSerializer(record).data)
+
+
+def _own_shops(request: Request):
+    # Partners act on their own shops only, staff included: the switch is the partner's decision.
+    return selectors.shops_visible_to(request.user).filter(owner=request.user).order_by("id")
+
+
+def _state_response(shops: list[Shop]) -> Response:
+    body = {"state": bool(shops) and all(shop.is_accepting_orders for shop in shops), "shops": shops}
+    return Response(PartnerStateOutputSerializer(body).data)
+
+
+class PartnerStateView(APIView):
+    """Read or switch whether your shops accept orders (all of them, or one with `shop`)."""
+
+    permission_classes = [IsPartner]
+
+    @extend_schema(
+        operation_id="partner_state",
+        parameters=[
+            OpenApiParameter(
+                "shop", OpenApiTypes.INT, OpenApiParameter.QUERY, description=gettext_lazy("Only this shop.")
+            )
+        ],
+        responses={200: PartnerStateOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        query = ShopQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shops = _own_shops(request)
+        if "shop" in query.validated_data:
+            return _state_response([get_object_or_404(shops, pk=query.validated_data["shop"])])
+        return _state_response(list(shops))
+
+    @extend_schema(
+        operation_id="partner_state_switch",
+        request=ShopStateInputSerializer,
+        responses={200: PartnerStateOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ShopStateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        shops = _own_shops(request)
+        if "shop" in data:
+            targets = [get_object_or_404(shops, pk=data["shop"])]
+        else:
+            targets = list(shops)
+            if not targets:
+                raise exceptions.ValidationError(
+                    _("You have no shops yet: upload a price list first."), code="no_shops"
+                )
+        with transaction.atomic():
+            targets = [
+                services.set_shop_accepting_orders(shop=shop, is_accepting_orders=data["state"])
+                for shop in targets
+            ]
+        return _state_response(targets if "shop" in data else list(_own_shops(request)))
+
+
+class PartnerExportView(APIView):
+    """Your shop's current price list as a YAML file in the import format (it re-imports unchanged)."""
+
+    permission_classes = [IsPartner]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        # The answer is YAML whatever the client accepts; errors stay JSON.
+        return super().perform_content_negotiation(request, force=True)
+
+    @extend_schema(
+        operation_id="partner_export",
+        parameters=[
+            OpenApiParameter(
+                "shop",
+                OpenApiTypes.INT,
+                OpenApiParameter.QUERY,
+                description=gettext_lazy("The shop to export; may be left out when you have exactly one."),
+            )
+        ],
+        responses={
+            (200, "application/x-yaml"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=gettext_lazy("The price list, as an attachment.")
+            ),
+            **error_responses(400, 401, 403, 404),
+        },
+    )
+    def get(self, request: Request) -> HttpResponse:
+        query = ShopQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        shops = _own_shops(request)
+        if "shop" in query.validated_data:
+            shop = get_object_or_404(shops, pk=query.validated_data["shop"])
+        else:
+            own = list(shops[:2])
+            if len(own) != 1:
+                message = (
+                    _("You have several shops: name the one to export with ?shop=<id>.")
+                    if own
+                    else _("You have no shops yet: upload a price list first.")
+                )
+                raise exceptions.ValidationError({"shop": [message]}, code="required")
+            shop = own[0]
+        content = services.export_price_list(shop=shop)
+        response = HttpResponse(content, content_type="application/x-yaml; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=f"{shop.name}.yaml"
+        )
+        return response

@@ -1,0 +1,103 @@
+"""Celery tasks of the partners app: running price-list imports, and picking up imports left behind."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from partners.models import PriceListImport
+from partners.services import MAX_ATTEMPTS, STALE_AFTER, run_price_list_import
+
+logger = logging.getLogger(__name__)
+
+FINISHED = (PriceListImport.Status.SUCCEEDED, PriceListImport.Status.FAILED)
+# A pending import nobody has started for this long lost its task message (a broker restart, or the
+# broker was down when it was queued): it is queued again.
+PENDING_TOO_LONG = timedelta(minutes=15)
+RESUME_BATCH = 100
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_ATTEMPTS + 3)
+def import_price_list_task(self, import_id: int) -> str:
+    """Run one import; returns its final status. Safe to run twice: a finished import is left alone.
+
+    - An unexpected error (database outage, time limit) puts the record back to pending while the
+      engine allows attempts; the task then retries with backoff, and the engine fails it at the end.
+    - A record still "running" is held by another worker or was left by a worker that died (a killed
+      worker's task is redelivered: acks_late + reject_on_worker_lost). The task comes back once the
+      engine's stale threshold has passed, and the engine then takes the dead run over.
+    """
+    record = PriceListImport.objects.filter(pk=import_id).first()
+    if record is None:
+        logger.warning("price-list import %s does not exist", import_id)
+        return "missing"
+    if record.status in FINISHED:
+        return record.status
+    try:
+        record = run_price_list_import(price_list_import=record)
+    except Exception as exc:
+        record.refresh_from_db(fields=["status"])
+        if record.status == PriceListImport.Status.PENDING:
+            # Eager runs retry at once (Celery ignores the countdown); the engine caps the attempts.
+            raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc
+        raise
+    if record.status == PriceListImport.Status.RUNNING and not self.request.is_eager:
+        wait = (record.started_at + STALE_AFTER - timezone.now()).total_seconds() if record.started_at else 0
+        raise self.retry(countdown=max(5, int(wait) + 5))
+    return record.status
+
+
+def start_price_list_import(*, price_list_import: PriceListImport) -> bool:
+    """Run the import in the background if a broker is configured (True), else right now (False).
+
+    Run right now, the import is finished when this returns and `price_list_import` is refreshed.
+
+    In the background the task is queued once the current transaction commits, so the worker sees
+    the record; the record carries the task id. A broker that refuses the message is logged, not
+    raised: the record stays pending and `resume_stale_imports` queues it again later.
+    """
+    if import_price_list_task.app.conf.task_always_eager:
+        # Through the task, so an unexpected error is retried and then recorded on the import,
+        # exactly as on a worker, instead of escaping into the caller.
+        import_price_list_task.apply(args=[price_list_import.pk])
+        price_list_import.refresh_from_db()
+        return False
+    task_id = uuid.uuid4().hex
+    price_list_import.task_id = task_id
+    price_list_import.save(update_fields=["task_id"])
+    import_id = price_list_import.pk
+
+    def enqueue() -> None:
+        try:
+            import_price_list_task.apply_async(args=[import_id], task_id=task_id)
+        except Exception:
+            logger.exception("could not queue price-list import %s; it will be queued again", import_id)
+
+    transaction.on_commit(enqueue)
+    return True
+
+
+@shared_task
+def resume_stale_imports() -> int:
+    """Queue imports left behind: pending too long (lost message) or running past the stale threshold.
+
+    Run by Celery beat; returns how many were queued. Queueing one that is in fact running is harmless:
+    the engine lets only one run claim it.
+    """
+    now = timezone.now()
+    left_behind = PriceListImport.objects.filter(
+        Q(status=PriceListImport.Status.PENDING, created_at__lt=now - PENDING_TOO_LONG)
+        | Q(status=PriceListImport.Status.RUNNING, started_at__lt=now - STALE_AFTER)
+    ).order_by("created_at")
+    import_ids = list(left_behind.values_list("pk", flat=True)[:RESUME_BATCH])
+    for import_id in import_ids:
+        import_price_list_task.delay(import_id)
+    if import_ids:
+        logger.info("queued %d price-list imports left behind: %s", len(import_ids), import_ids)
+    return len(import_ids)
