@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import Contact, User
 from catalog.models import Offer
@@ -87,7 +88,11 @@ class Command(BaseCommand):
             is_email_verified=True,
         )
         credentials.append(("Customer (API)", customer.username, customer_password))
-        self._demo_orders(customer=customer, manager=manager)
+        # The demo orders' notifications would only bury the credentials in the console.
+        with override_settings(
+            MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+        ):
+            self._demo_orders(customer=customer, manager=manager)
 
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Credentials (shown only this once):"))
         for role, username, password in credentials:
