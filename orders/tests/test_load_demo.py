@@ -21,7 +21,7 @@ def test_load_demo_creates_shops_catalogs_users_and_orders_and_prints_working_cr
     call_command("load_demo", stdout=out)
 
     assert sorted(Shop.objects.values_list("name", flat=True)) == ["Связь-Маркет", "ТехноМир", "ЭлектроПойнт"]
-    assert Offer.objects.count() == 26 + 17 + 14
+    assert Offer.objects.count() == 21 + 14 + 11
     assert PriceListImport.objects.filter(status=PriceListImport.Status.SUCCEEDED).count() == 3
     assert sorted(Order.objects.values_list("state", flat=True)) == ["confirmed", "delivered", "new", "sent"]
     credentials = dict(re.findall(r"^\s+.+?\s{2,}(\S+)\s+(\S+)$", out.getvalue(), flags=re.MULTILINE))
