@@ -39,6 +39,7 @@ class ManagersOnlyMixin:
 
 class ContactInline(ManagersOnlyMixin, TabularInline):
     model = Contact
+    show_title = False
     extra = 0
     fields = ["city", "street", "house", "structure", "building", "apartment", "phone"]
     tab = True

@@ -116,6 +116,7 @@ class CategoryAdmin(ModelAdmin):
 
 class OfferInline(TabularInline):
     model = Offer
+    show_title = False
     extra = 0
     fields = ["shop", "external_id", "model", "price", "recommended_price", "quantity", "is_active"]
     readonly_fields = fields
@@ -168,6 +169,7 @@ class ProductAdmin(PartnerScopedMixin, ModelAdmin):
 
 class PriceHistoryInline(TabularInline):
     model = PriceHistory
+    show_title = False
     extra = 0
     fields = [
         "changed_at",

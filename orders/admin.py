@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -66,7 +68,7 @@ def finish_dialog(request, url: str) -> HttpResponse:
 
 
 def money(value) -> str:
-    return gettext("%(amount)s ₽") % {"amount": f"{value:,.2f}".replace(",", " ")}
+    return gettext("%(amount)s ₽") % {"amount": formats.number_format(value, 2, force_grouping=True)}
 
 
 class TransitionDialogForm(BaseDialogForm):
@@ -169,6 +171,7 @@ class OrderResource(resources.ModelResource):
 
 class OrderItemInline(TabularInline):
     model = OrderItem
+    show_title = False
     extra = 0
     fields = ["product_name", "shop_name", "external_id", "quantity", "price", "line_total"]
     readonly_fields = fields
@@ -208,6 +211,7 @@ class OrderItemInline(TabularInline):
 
 class OrderEventInline(TabularInline):
     model = OrderEvent
+    show_title = False
     extra = 0
     fields = ["created_at", "actor", "from_state", "to_state", "note"]
     readonly_fields = fields
@@ -367,14 +371,14 @@ class OrderAdmin(ExportMixin, ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if is_partner_user(request.user):
             return [
-                (None, {"fields": ["state", "customer_name", "phone", "city", "delivery_address"]}),
+                (None, {"fields": ["current_state", "customer_name", "phone", "city", "delivery_address"]}),
                 (_("Your lines"), {"fields": ["partner_subtotal_display"]}),
                 (_("Dates"), {"fields": ["created_at", "confirmed_at"]}),
             ]
         return [
-            (None, {"fields": ["state", "user", "customer_name", "email", "phone"]}),
+            (None, {"fields": ["current_state", "user", "customer_name", "email", "phone"]}),
             (_("Delivery"), {"fields": ["city", "delivery_address", "contact"]}),
-            (_("Amount"), {"fields": ["total"]}),
+            (_("Amount"), {"fields": ["total_display"]}),
             (_("Dates"), {"fields": ["created_at", "confirmed_at", "updated_at"]}),
         ]
 
@@ -420,6 +424,12 @@ class OrderAdmin(ExportMixin, ModelAdmin):
     @display(description=_("state"), ordering="state", label=STATE_COLORS)
     def state_badge(self, obj):
         return obj.state, obj.get_state_display()
+
+    @display(description=_("state"))
+    def current_state(self, obj):
+        return render_to_string(
+            "unfold/helpers/label.html", {"text": obj.get_state_display(), "type": STATE_COLORS[obj.state]}
+        )
 
     @display(description=_("customer name"))
     def customer_name(self, obj):
