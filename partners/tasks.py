@@ -21,6 +21,9 @@ FINISHED = (PriceListImport.Status.SUCCEEDED, PriceListImport.Status.FAILED)
 # broker was down when it was queued): it is queued again.
 PENDING_TOO_LONG = timedelta(minutes=15)
 RESUME_BATCH = 100
+# Backoff of the retries after an unexpected error: 30 s, 60 s, 120 s… at most 10 minutes.
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 600
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_ATTEMPTS + 3)
@@ -45,7 +48,9 @@ def import_price_list_task(self, import_id: int) -> str:
         record.refresh_from_db(fields=["status"])
         if record.status == PriceListImport.Status.PENDING:
             # Eager runs retry at once (Celery ignores the countdown); the engine caps the attempts.
-            raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries)) from exc
+            raise self.retry(
+                exc=exc, countdown=min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2**self.request.retries)
+            ) from exc
         raise
     if record.status == PriceListImport.Status.RUNNING and not self.request.is_eager:
         wait = (record.started_at + STALE_AFTER - timezone.now()).total_seconds() if record.started_at else 0

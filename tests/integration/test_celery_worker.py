@@ -1,0 +1,162 @@
+"""A real Celery worker on a real Redis broker imports price lists sent to the API in the background.
+
+Needs Redis (`TEST_CELERY_BROKER_URL`, e.g. redis://127.0.0.1:6379/15) and PostgreSQL (`DATABASE_URL`):
+the worker runs in a thread of this process and reads the committed test database over its own
+connection, which an in-memory SQLite database cannot offer.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import PartnerFactory
+from catalog.models import Offer
+from config.celery import app
+from partners import services, tasks
+from partners.models import PriceListImport
+
+BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
+
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not BROKER_URL,
+        reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15 (and DATABASE_URL)",
+    ),
+]
+
+GOODS = 25_000
+
+
+def price_list(goods: int, *, price: int = 100) -> bytes:
+    lines = ["shop: Склад у дома", "categories:", "  - id: 1", "    name: Инструменты", "goods:"]
+    for number in range(goods):
+        lines += [
+            f"  - id: {number}",
+            "    category: 1",
+            f"    name: Отвёртка №{number}",
+            f"    price: {price + number % 7}",
+            f"    quantity: {number % 11}",
+            "    parameters:",
+            f'      "Длина (мм)": {100 + number % 50}',
+        ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def worker():
+    """The app pointed at the test broker (not eager), and an embedded worker consuming from it."""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    database = connections.settings["default"]
+    saved_max_age = database["CONN_MAX_AGE"]
+    # The worker thread's connections close after each task, so the test database can be dropped.
+    database["CONN_MAX_AGE"] = 0
+    app.close()
+    app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
+    with app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(app.conf.task_default_queue)
+    from celery.contrib.testing.worker import start_worker
+
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=60) as running:
+            yield running
+    finally:
+        app.conf.update(saved)
+        app.close()
+        database["CONN_MAX_AGE"] = saved_max_age
+
+
+def upload(client: APIClient, content: bytes):
+    return client.post(
+        "/partner_update/", {"file": SimpleUploadedFile("stock.yaml", content)}, format="multipart"
+    )
+
+
+def poll(client: APIClient, import_id: int, *, timeout: float = 90) -> list[dict]:
+    """Every distinct state seen until the import finished."""
+    seen: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/partner_update/{import_id}/").json()
+        state = {key: body[key] for key in ("status", "goods_processed", "goods_total", "progress_percent")}
+        if not seen or seen[-1] != state:
+            seen.append(state)
+        if body["status"] in ("succeeded", "failed"):
+            return seen
+        time.sleep(0.05)
+    raise AssertionError(f"import {import_id} did not finish in {timeout}s: {seen}")
+
+
+def test_import_through_the_api_runs_on_the_worker_with_progress(worker, monkeypatch):
+    partner = PartnerFactory()
+    client = APIClient()
+    client.force_authenticate(partner)
+    real_write_progress = services._ProgressWriter.__call__
+
+    def slow_write_progress(self, processed):
+        real_write_progress(self, processed)
+        # Linger after each progress write so the polling below sees the import mid-way.
+        time.sleep(0.3)
+
+    monkeypatch.setattr(services._ProgressWriter, "__call__", slow_write_progress)
+
+    response = upload(client, price_list(GOODS))
+
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "pending"
+    seen = poll(client, response.json()["id"])
+    assert seen[-1] == {
+        "status": "succeeded",
+        "goods_processed": GOODS,
+        "goods_total": GOODS,
+        "progress_percent": 100,
+    }
+    in_progress = [
+        state for state in seen if state["status"] == "running" and 0 < state["goods_processed"] < GOODS
+    ]
+    assert in_progress, seen
+    processed = [state["goods_processed"] for state in seen]
+    assert processed == sorted(processed)
+    record = PriceListImport.objects.get()
+    assert (record.created_count, record.attempts, len(record.task_id)) == (GOODS, 1, 32)
+    assert Offer.objects.filter(shop=record.shop, is_active=True).count() == GOODS
+
+
+def test_worker_crash_mid_apply_leaves_the_offers_and_fails_the_import(worker, monkeypatch):
+    partner = PartnerFactory()
+    client = APIClient()
+    client.force_authenticate(partner)
+    first = upload(client, price_list(50)).json()["id"]
+    assert poll(client, first)[-1]["status"] == "succeeded"
+    before = list(
+        Offer.objects.order_by("external_id").values_list("external_id", "price", "quantity", "updated_at")
+    )
+    attempts = []
+
+    def crash(*args, **kwargs):
+        attempts.append(1)
+        raise RuntimeError("worker died mid-apply")
+
+    monkeypatch.setattr(Offer.objects, "bulk_update", crash)
+    monkeypatch.setattr(tasks, "RETRY_BASE_SECONDS", 0)
+
+    second = upload(client, price_list(50, price=200)).json()["id"]
+    seen = poll(client, second)
+
+    assert seen[-1]["status"] == "failed"
+    record = PriceListImport.objects.get(pk=second)
+    assert record.attempts == 3
+    assert len(attempts) == 3
+    assert "worker died mid-apply" in record.errors[0]["message"]
+    after = list(
+        Offer.objects.order_by("external_id").values_list("external_id", "price", "quantity", "updated_at")
+    )
+    assert after == before
