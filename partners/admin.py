@@ -1,5 +1,6 @@
 """Admin of the partners app: shops, price-list uploads with a preview, and the import history."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
@@ -30,6 +31,10 @@ from partners.services import (
     run_price_list_import,
     set_shop_accepting_orders,
 )
+from partners.tasks import start_price_list_import
+
+# Uploads above this size are checked by a worker (when a broker is configured) rather than in the request.
+PREVIEW_IN_BACKGROUND_ABOVE = 2 * 1024 * 1024
 
 STATUS_COLORS = {
     PriceListImport.Status.PENDING.value: "info",
@@ -80,8 +85,7 @@ class PriceListUploadMixin:
             except ValidationError as error:
                 form.add_error("file", error)
             else:
-                run_price_list_import(price_list_import=preview)
-                return redirect("admin:partners_pricelistimport_preview", preview.pk)
+                return self.check_uploaded(request, preview, size=upload.size)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Upload price list"),
@@ -91,6 +95,23 @@ class PriceListUploadMixin:
             "shop": shop,
         }
         return TemplateResponse(request, "admin/partners/upload.html", context)
+
+    def check_uploaded(self, request, preview: PriceListImport, *, size: int):
+        """Plan the upload: small files right away, large ones in the background when a broker exists."""
+        threshold = getattr(settings, "PRICE_LIST_BACKGROUND_BYTES", PREVIEW_IN_BACKGROUND_ABOVE)
+        if size > threshold and start_price_list_import(price_list_import=preview):
+            self.message_user(
+                request,
+                gettext(
+                    "The price list is large: it is being checked in the background. "
+                    "The preview opens from this page when the check is done."
+                ),
+                messages.INFO,
+            )
+            return redirect("admin:partners_pricelistimport_change", preview.pk)
+        if preview.status == PriceListImport.Status.PENDING:
+            run_price_list_import(price_list_import=preview)
+        return redirect("admin:partners_pricelistimport_preview", preview.pk)
 
 
 @admin.register(Shop)
@@ -337,7 +358,11 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
     def preview_view(self, request, object_id):
         preview = self.get_visible_import(request, object_id)
         change_url = reverse("admin:partners_pricelistimport_change", args=[preview.pk])
-        if not preview.is_dry_run:
+        if not preview.is_dry_run or preview.status in (
+            PriceListImport.Status.PENDING,
+            PriceListImport.Status.RUNNING,
+        ):
+            # Applied imports and checks still running in the background live on the record page.
             return redirect(change_url)
         if request.method == "POST":
             if not self.has_upload_permission(request):

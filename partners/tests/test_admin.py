@@ -476,3 +476,38 @@ def test_shop_changelist_query_count_does_not_grow(client):
     owner = PartnerFactory()
     Shop.objects.bulk_create(Shop(name=f"Магазин {i}", owner=owner) for i in range(200))
     assert queries() == small
+
+
+def test_large_upload_is_checked_in_the_background_with_progress_then_previewed(
+    client, partner, shop, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from partners.services import run_price_list_import
+    from partners.tasks import import_price_list_task
+
+    queued = []
+    settings.PRICE_LIST_BACKGROUND_BYTES = 10
+    monkeypatch.setattr(import_price_list_task.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(
+        import_price_list_task, "apply_async", lambda args=None, **options: queued.append(args)
+    )
+    client.force_login(partner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+
+    record = PriceListImport.objects.get()
+    change_url = reverse("admin:partners_pricelistimport_change", args=[record.pk])
+    preview_url = reverse("admin:partners_pricelistimport_preview", args=[record.pk])
+    assert response["Location"] == change_url
+    assert queued == [[record.pk]]
+    assert record.status == PriceListImport.Status.PENDING
+    assert 'id="import-progress"' in client.get(change_url).content.decode()
+    assert client.get(preview_url)["Location"] == change_url
+
+    run_price_list_import(price_list_import=record)
+
+    page = client.get(change_url).content.decode()
+    assert 'id="import-progress"' not in page
+    assert preview_url in page
+    assert client.get(preview_url).context["can_apply"] is True
+    assert Offer.objects.count() == 0
