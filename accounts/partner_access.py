@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from unfold.contrib.filters.admin import RelatedDropdownFilter
 
 from accounts.models import User
 
@@ -33,3 +34,15 @@ def make_partner(*, user: User) -> User:
     user.save(update_fields=["type", "is_staff"])
     user.groups.add(group)
     return user
+
+
+class OwnShopsFilter(RelatedDropdownFilter):
+    """A shop filter whose choices, for a partner, are only the partner's own shops."""
+
+    def field_choices(self, field, request, model_admin):
+        if not is_partner_user(request.user):
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"owner": request.user}, ordering=ordering
+        )

@@ -15,7 +15,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from accounts.partner_access import is_partner_user
+from accounts.partner_access import OwnShopsFilter, is_partner_user
 from catalog.models import Category, Offer, PriceHistory, Product
 
 
@@ -207,7 +207,7 @@ class OfferAdmin(PartnerScopedMixin, ExportMixin, ModelAdmin):
     ]
     list_select_related = ["product__category", "shop"]
     list_filter = [
-        ("shop", RelatedDropdownFilter),
+        ("shop", OwnShopsFilter),
         ("product__category", RelatedDropdownFilter),
         InStockFilter,
         ("is_active", BooleanRadioFilter),

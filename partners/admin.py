@@ -22,7 +22,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from accounts.models import User
-from accounts.partner_access import is_partner_user
+from accounts.partner_access import OwnShopsFilter, is_partner_user
 from partners.forms import PriceListUploadForm
 from partners.models import PriceListImport, Shop
 from partners.services import (
@@ -135,6 +135,11 @@ class ShopAdmin(PriceListUploadMixin, ModelAdmin):
             offer_total=Count("offers", distinct=True),
             active_offer_total=Count("offers", filter=Q(offers__is_active=True), distinct=True),
         )
+
+    def get_list_filter(self, request):
+        if is_partner_user(request.user):
+            return [("is_accepting_orders", BooleanRadioFilter)]
+        return super().get_list_filter(request)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -249,7 +254,7 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
     list_filter = [
         ("status", ChoicesDropdownFilter),
         ("source", ChoicesDropdownFilter),
-        ("shop", RelatedDropdownFilter),
+        ("shop", OwnShopsFilter),
         ("is_dry_run", BooleanRadioFilter),
         ("created_at", RangeDateFilter),
     ]

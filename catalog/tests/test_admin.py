@@ -188,3 +188,13 @@ def test_offer_changelist_query_count_does_not_grow(client, shop, phones):
     small = queries()
     make(2000, 100)
     assert queries() == small
+
+
+def test_partner_shop_filter_offers_only_its_own_shops(client, partner, offers):
+    client.force_login(partner)
+
+    response = client.get(reverse("admin:catalog_offer_changelist"))
+
+    body = response.content.decode()
+    assert "Связной" in body
+    assert "Евросеть" not in body

@@ -511,3 +511,14 @@ def test_large_upload_is_checked_in_the_background_with_progress_then_previewed(
     assert preview_url in page
     assert client.get(preview_url).context["can_apply"] is True
     assert Offer.objects.count() == 0
+
+
+def test_partner_import_and_shop_filters_do_not_reveal_other_shops(client, partner, shop, other_shop):
+    client.force_login(partner)
+
+    imports = client.get(reverse("admin:partners_pricelistimport_changelist")).content.decode()
+    shops = client.get(reverse("admin:partners_shop_changelist")).content.decode()
+
+    assert "Кофейня" not in imports
+    assert "Кофейня" not in shops
+    assert other_shop.owner.username not in shops
