@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import NamedTuple
 
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 
 from catalog.models import Category, Offer, Product
@@ -56,45 +60,159 @@ def listed_offers(filters: ListingFilters | None = None) -> QuerySet[Offer]:
     return offers
 
 
-def products_for_listing(*, filters: ListingFilters | None = None) -> QuerySet[Product]:
-    """Products with at least one listed offer matching the filters, each with those offers prefetched.
-
-    Every product carries `listed_offers` (cheapest first) and the query count does not depend on the
-    page size: one query for the page, one for the count, one for the offers with their shops.
-    """
-    filters = filters or ListingFilters()
-    if filters.ordering not in LISTING_ORDERINGS:
-        raise ValueError(f"unknown ordering {filters.ordering!r}")
-    offers = listed_offers(filters)
-    products = Product.objects.select_related("category").filter(
-        Exists(offers.filter(product=OuterRef("pk")))
-    )
+def _listed_products(filters: ListingFilters, offers: QuerySet[Offer]) -> QuerySet[Product]:
+    if filters.search:
+        # Two index-friendly halves (trigram indexes on PostgreSQL) instead of one OR across a join:
+        # products whose name matches and that have an orderable offer, and products with an
+        # orderable offer whose model matches.
+        unsearched = listed_offers(replace(filters, search=""))
+        by_name = Product.objects.filter(
+            name__icontains=filters.search, pk__in=unsearched.values("product_id")
+        ).values("pk")
+        by_model = unsearched.filter(model__icontains=filters.search).values("product_id")
+        products = Product.objects.filter(pk__in=by_name.union(by_model))
+    else:
+        products = Product.objects.filter(Exists(offers.filter(product=OuterRef("pk"))))
     if filters.category_id is not None:
         products = products.filter(category_id=filters.category_id)
-    if filters.ordering in ("price", "-price"):
-        cheapest = (
-            offers.filter(product=OuterRef("pk"))
-            .order_by()
-            .values("product")
-            .annotate(min_price=Min("price"))
-            .values("min_price")
-        )
-        products = products.annotate(min_price=Subquery(cheapest))
-        if filters.ordering == "price":
-            products = products.order_by(F("min_price").asc(), "id")
+    return products
+
+
+class ListedShop(NamedTuple):
+    id: int
+    name: str
+
+
+class ListedCategory(NamedTuple):
+    id: int
+    name: str
+
+
+class ListedOffer(NamedTuple):
+    id: int
+    shop: ListedShop
+    price: Decimal
+    recommended_price: Decimal | None
+    quantity: int
+    model: str
+    parameters: dict
+
+
+class ListedProduct(NamedTuple):
+    id: int
+    name: str
+    category: ListedCategory
+    listed_offers: list[ListedOffer]
+
+
+class ProductListing:
+    """The listing as the paginator sees it: `count()` and slices of products with their offers.
+
+    Pages are plain rows (`ListedProduct`), not model instances: building a few hundred model objects
+    per page would cost more than the queries do.
+
+    A slice costs one query for the page and one for the offers of just those products (with their
+    shops), whatever the page size. By name, the page query walks the (lower(name), id) index; by
+    price, the products' cheapest matching offers are grouped in the database.
+
+    The count of a large catalog needs a scan of every listed offer, so it is cached for
+    `CATALOG_LISTING_COUNT_CACHE_SECONDS` (default 30; 0 turns the cache off): after a price-list
+    import the page contents are current at once, and the total catches up within that time.
+    """
+
+    def __init__(self, filters: ListingFilters) -> None:
+        if filters.ordering not in LISTING_ORDERINGS:
+            raise ValueError(f"unknown ordering {filters.ordering!r}")
+        self.filters = filters
+        self.offers = listed_offers(filters)
+        self._count: int | None = None
+
+    def _count_cache_key(self) -> str:
+        key = replace(self.filters, ordering="")
+        return "catalog:listing-count:" + hashlib.sha256(repr(key).encode()).hexdigest()
+
+    def count(self) -> int:
+        if self._count is None:
+            ttl = getattr(settings, "CATALOG_LISTING_COUNT_CACHE_SECONDS", 30)
+            cached = cache.get(self._count_cache_key()) if ttl else None
+            if cached is None:
+                cached = _listed_products(self.filters, self.offers).count()
+                if ttl:
+                    cache.set(self._count_cache_key(), cached, ttl)
+            self._count = cached
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[ListedProduct]:
+        if not isinstance(key, slice):
+            raise TypeError("a product listing is read in pages (slices)")
+        if self.filters.ordering in ("price", "-price"):
+            rows = self._page_rows_by_price(key)
         else:
-            products = products.order_by(F("min_price").desc(), "-id")
-    elif filters.ordering == "name":
-        products = products.order_by(Lower("name"), "id")
-    else:
-        products = products.order_by(Lower("name").desc(), "-id")
-    return products.prefetch_related(
-        Prefetch(
-            "offers",
-            queryset=offers.select_related("shop").order_by("price", "id"),
-            to_attr="listed_offers",
+            ordering = (
+                (Lower("name"), "id") if self.filters.ordering == "name" else (Lower("name").desc(), "-id")
+            )
+            rows = list(
+                _listed_products(self.filters, self.offers)
+                .order_by(*ordering)
+                .values_list("id", "name", "category_id", "category__name")[key]
+            )
+        offers_by_product: dict[int, list[ListedOffer]] = {row[0]: [] for row in rows}
+        offer_rows = (
+            self.offers.filter(product_id__in=list(offers_by_product))
+            .order_by("price", "id")
+            .values_list(
+                "product_id",
+                "id",
+                "shop_id",
+                "shop__name",
+                "price",
+                "recommended_price",
+                "quantity",
+                "model",
+                "parameters",
+            )
         )
-    )
+        for product_id, offer_id, shop_id, shop_name, *rest in offer_rows if rows else ():
+            offers_by_product[product_id].append(ListedOffer(offer_id, ListedShop(shop_id, shop_name), *rest))
+        return [
+            ListedProduct(pk, name, ListedCategory(category_id, category_name), offers_by_product[pk])
+            for pk, name, category_id, category_name in rows
+        ]
+
+    def _page_rows_by_price(self, key: slice) -> list[tuple[int, str, int, str]]:
+        descending = self.filters.ordering == "-price"
+        cheapest = (
+            self.offers.order_by()
+            .values("product_id")
+            .annotate(min_price=Min("price"))
+            .order_by(
+                F("min_price").desc() if descending else "min_price",
+                "-product_id" if descending else "product_id",
+            )
+            .values_list("product_id", flat=True)[key]
+        )
+        ids = list(cheapest)
+        if not ids:
+            return []
+        by_id = {
+            row[0]: row
+            for row in Product.objects.filter(pk__in=ids).values_list(
+                "id", "name", "category_id", "category__name"
+            )
+        }
+        return [by_id[pk] for pk in ids]
+
+
+def products_for_listing(*, filters: ListingFilters | None = None) -> ProductListing:
+    """Products with at least one listed offer matching the filters, each with those offers.
+
+    A page is a list of `ListedProduct` whose `listed_offers` are cheapest first. The query count of a
+    page does not depend on its size: the (cached) count, the page, the offers with their shops.
+    """
+    return ProductListing(filters or ListingFilters())
 
 
 def product_with_offers(*, product_id: int) -> Product:

@@ -260,21 +260,68 @@ def _add_products(*, category, shops, start: int, count: int) -> None:
         {"ordering": "-name", "search": "bulk", "price_min": "1", "price_max": "100000"},
     ],
 )
-def test_products_query_count_does_not_grow_with_the_page(client, django_assert_max_num_queries, params):
+def test_products_query_count_does_not_grow_with_the_page(
+    client, django_assert_max_num_queries, settings, params
+):
+    settings.CATALOG_LISTING_COUNT_CACHE_SECONDS = 0
     category = CategoryFactory(name="Bulk")
     shops = [ShopFactory(), ShopFactory()]
     _add_products(category=category, shops=shops, start=0, count=5)
-    with django_assert_max_num_queries(3):  # count, page, offers with their shops
+    # count, page (by price: the grouped offers, then their products), offers with their shops
+    with django_assert_max_num_queries(4):
         small = client.get("/products/", {"page_size": 50, "category": category.pk, **params})
     _add_products(category=category, shops=shops, start=5, count=45)
 
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         large = client.get("/products/", {"page_size": 50, "category": category.pk, **params})
 
     assert small.json()["count"] == 5
     assert large.json()["count"] == 50
     assert len(large.json()["results"]) == 50
     assert all(len(item["offers"]) == 2 for item in large.json()["results"])
+
+
+def test_products_count_is_cached_briefly_while_the_page_is_current(
+    client, catalog, settings, django_assert_num_queries
+):
+    settings.CATALOG_LISTING_COUNT_CACHE_SECONDS = 30
+    assert client.get("/products/").json()["count"] == 3
+    OfferFactory(product=ProductFactory(name="Aardvark phone", category=catalog["categories"]["phones"]))
+
+    with django_assert_num_queries(2):  # no count: only the page and its offers
+        response = client.get("/products/")
+
+    assert response.json()["count"] == 3
+    assert _names(response)[0] == "Aardvark phone"
+
+
+def test_products_count_cache_can_be_turned_off(client, catalog, settings):
+    settings.CATALOG_LISTING_COUNT_CACHE_SECONDS = 0
+    assert client.get("/products/").json()["count"] == 3
+    OfferFactory(product=ProductFactory(name="Aardvark phone", category=catalog["categories"]["phones"]))
+
+    assert client.get("/products/").json()["count"] == 4
+
+
+def test_products_hand_built_items_equal_the_declared_serializers(client, catalog):
+    from catalog.api.serializers import CategoryOutputSerializer, OfferOutputSerializer
+
+    OfferFactory(product=catalog["products"]["galaxy"], recommended_price=None, parameters={"Вес": 1.5})
+    response = client.get("/products/")
+
+    for item in response.json()["results"]:
+        product = catalog["products"][
+            {"Galaxy S24": "galaxy", "iPhone 15": "iphone", "ThinkPad X1": "thinkpad"}[item["name"]]
+        ]
+        offers = [
+            o for o in product.offers.order_by("price", "id") if o.pk in {x["id"] for x in item["offers"]}
+        ]
+        assert item == {
+            "id": product.pk,
+            "name": product.name,
+            "category": CategoryOutputSerializer(product.category).data,
+            "offers": OfferOutputSerializer(offers, many=True).data,
+        }
 
 
 # --- Details --------------------------------------------------------------------------------------
