@@ -8,10 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions, serializers, status, throttling
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Business-rule codes that mean "the object is not in a state that allows this".
@@ -56,37 +55,6 @@ class StrictInputMixin:
                     {key: [_("This field cannot be set here.")] for key in unknown}, code="not_allowed"
                 )
         return super().to_internal_value(data)
-
-
-class _RatesFromSettingsMixin:
-    """Read the rate at request time: DRF copies THROTTLE_RATES onto the class once, at import."""
-
-    def get_rate(self) -> str | None:
-        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
-        return rates.get(self.scope)
-
-
-class AnonThrottle(_RatesFromSettingsMixin, throttling.AnonRateThrottle):
-    """Every anonymous request, per client address (scope `anon`)."""
-
-
-class _ScopedByAddressThrottle(_RatesFromSettingsMixin, throttling.SimpleRateThrottle):
-    """Every request to one sensitive endpoint, per client address, whoever is logged in."""
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class LoginThrottle(_ScopedByAddressThrottle):
-    scope = "login"
-
-
-class RegisterThrottle(_ScopedByAddressThrottle):
-    scope = "register"
-
-
-class PasswordResetThrottle(_ScopedByAddressThrottle):
-    scope = "password_reset"
 
 
 def _flatten(detail: Any) -> Any:
@@ -194,3 +162,50 @@ _ERROR_DESCRIPTIONS = {
     413: _("The upload is too large."),
     429: _("Too many requests: try again later."),
 }
+
+
+# --- Errors outside DRF views (unknown URLs, crashes): the same JSON shape, except in the admin ------
+
+
+def _is_admin_path(request: Any) -> bool:
+    return request.path.startswith("/admin/")
+
+
+def page_not_found(request: Any, exception: Exception | None = None) -> Any:
+    """`handler404`: an unknown API path answers in the error shape; the admin keeps its HTML page."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if _is_admin_path(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+
+
+def bad_request(request: Any, exception: Exception | None = None) -> Any:
+    """`handler400`: e.g. a request for a host that is not allowed, or a suspicious request."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if _is_admin_path(request):
+        return defaults.bad_request(request, exception)
+    return JsonResponse({"detail": str(_("Bad request.")), "code": "bad_request"}, status=400)
+
+
+def permission_denied(request: Any, exception: Exception | None = None) -> Any:
+    """`handler403`: e.g. a failed CSRF check outside DRF."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if _is_admin_path(request):
+        return defaults.permission_denied(request, exception)
+    return JsonResponse({"detail": str(_("Permission denied.")), "code": "permission_denied"}, status=403)
+
+
+def server_error(request: Any) -> Any:
+    """`handler500`: never a stack trace; the error is logged by Django with the request id."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if _is_admin_path(request):
+        return defaults.server_error(request)
+    return JsonResponse({"detail": str(_("Server error.")), "code": "server_error"}, status=500)

@@ -21,5 +21,11 @@ urlpatterns = [
     path("", include("orders.api.urls")),
 ]
 
+# Errors raised outside the API views answer in the API's error shape too (the admin keeps its pages).
+handler400 = "config.api.bad_request"
+handler403 = "config.api.permission_denied"
+handler404 = "config.api.page_not_found"
+handler500 = "config.api.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

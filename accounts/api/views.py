@@ -25,7 +25,8 @@ from accounts.api.serializers import (
     UserOutputSerializer,
 )
 from accounts.selectors import contacts_visible_to
-from config.api import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle, error_responses
+from config.api import error_responses
+from config.throttling import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
 
 PASSWORD_RESET_SENT = _("If an account with this email exists, we have sent it a password reset link.")
 

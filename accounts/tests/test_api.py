@@ -21,12 +21,12 @@ NEW_PASSWORD = "Another-Horse-77"
 
 @pytest.fixture
 def client():
-    return APIClient()
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def _auth_client(user: User) -> tuple[APIClient, str]:
     token = services.issue_token(user=user)
-    api = APIClient()
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return api, token
 
@@ -446,7 +446,12 @@ def test_changing_the_email_needs_a_new_confirmation(user_client, user, django_c
     assert response.json()["is_email_verified"] is False
     assert mail.outbox[-1].to == ["anna.new@example.com"]
     token = _token_in_last_email()
-    assert APIClient().post("/register/confirm/", {"token": token}, format="json").status_code == 200
+    assert (
+        APIClient(HTTP_ACCEPT_LANGUAGE="en")
+        .post("/register/confirm/", {"token": token}, format="json")
+        .status_code
+        == 200
+    )
     user.refresh_from_db()
     assert user.is_email_verified is True
 

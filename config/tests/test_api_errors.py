@@ -1,0 +1,51 @@
+"""Every error answers in one JSON shape, outside the API views too; the admin keeps its HTML pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+from rest_framework.test import APIClient
+
+from config.api import server_error
+
+
+@pytest.mark.django_db
+def test_an_unknown_path_is_a_json_404():
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get("/no/such/endpoint/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+@pytest.mark.django_db
+def test_an_unknown_admin_path_keeps_the_html_page(admin_client):
+    response = admin_client.get("/admin/no/such/page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_server_error_answers_without_a_trace():
+    response = server_error(RequestFactory().get("/products/"))
+
+    assert response.status_code == 500
+    assert response.content == b'{"detail": "Server error.", "code": "server_error"}'
+
+
+@pytest.mark.django_db
+def test_a_disallowed_host_is_a_json_400():
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get("/products/", HTTP_HOST="evil.example.com")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request.", "code": "bad_request"}
+
+
+@pytest.mark.django_db
+def test_an_unsupported_media_type_is_a_415_in_the_error_shape():
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/register/", "<xml/>", content_type="application/xml"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
