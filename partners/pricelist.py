@@ -213,27 +213,31 @@ class _OutsideSubset(Exception):
     pass
 
 
-# Characters YAML does not allow in a stream (same set as PyYAML's reader).
-_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# YAML 1.1 line breaks besides \n and \r\n: the YAML reader handles those files.
-_OTHER_BREAKS = re.compile("[\x85\u2028\u2029]")
+# Characters YAML does not allow in a stream (PyYAML's reader), tabs, and YAML 1.1 line breaks other than
+# \n: the YAML reader handles (or rejects) files that hold any of them.
+_UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PLAIN_START = r"""(?:[^\s"'#,\[\]{}&*!|>%@`?:\-]|[?:\-][^\s#,\[\]{}])"""
-# One line of the block subset: indent, "- " of a sequence item, `key:` and an optional one-line value,
-# then an optional comment; or a blank/comment line (every group empty).
+_DOUBLE_QUOTED = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+# One line of the block subset: indent, "- " of a sequence item, `key:` and an optional one-line value
+# (quoted, or plain without ": " and " #"), then an optional comment; or a blank or comment line (every
+# group empty). Loops are written "unrolled" (x*(?:sep x*)*) so the regex engine does not backtrack.
 _LINE = re.compile(
     r"^(?:( *)(- +)?"
-    rf"""("(?:[^"\\\n]|\\.)*"|'[^'\n]*'|{_PLAIN_START}[^:#\n]*?) *:"""
-    rf"""(?: +("(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|{_PLAIN_START}(?:[^:\n]|:(?=[^ \n]))*?))?"""
+    rf"""({_DOUBLE_QUOTED}|'[^'\n]*'|{_PLAIN_START}(?:[^:#\n]*[^ :#\n])?) *:"""
+    rf"""(?: +({_DOUBLE_QUOTED}|'[^'\n]*(?:''[^'\n]*)*'|"""
+    rf"""{_PLAIN_START}[^:#\n]*(?:(?::(?=[^ \n])|(?<! )#)[^:#\n]*)*(?<! )))?"""
     r"(?: +#[^\n]*| *)| *(?:#[^\n]*)?)$",
     re.MULTILINE,
 )
 _JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u(?![dD][89abAB])[0-9a-fA-F]{4})')
 _CHUNK = 1 << 20
-_QUOTES = ("'", '"')
+_QUOTES = frozenset("'\"")
+_WORDS = {"true": True, "false": False, "null": None}
+_NUMBER_START = frozenset("-0123456789")
 
 
 def _lines(text: str):
-    """The `_LINE` tuples of every line, chunk by chunk (so the whole file is never a list of tuples)."""
+    """The `_LINE` tuples of every line, chunk by chunk (so the whole file is never one list of tuples)."""
     position = 0
     size = len(text)
     findall = _LINE.findall
@@ -251,229 +255,253 @@ def _lines(text: str):
 
 def _unquote(raw: str) -> str:
     """The text of a quoted scalar written on one line (double-quoted: JSON-compatible escapes only)."""
-    body = raw[1:-1]
     if raw[0] == "'":
-        return body.replace("''", "'")
-    if "\\" in body:
-        if "\\" in _JSON_ESCAPE.sub("", body):
-            raise _OutsideSubset
-        return json.loads(raw, strict=False)
-    return body
+        return raw[1:-1].replace("''", "'")
+    if "\\" not in raw:
+        return raw[1:-1]
+    if "\\" in _JSON_ESCAPE.sub("", raw[1:-1]):
+        raise _OutsideSubset
+    return json.loads(raw, strict=False)
 
 
 def fast_parse(text: str) -> PriceList:
     """Parse a valid price list written in the block subset; raise _OutsideSubset for anything else.
 
-    It never reports problems: any file it cannot take whole goes to the YAML reader and the validator,
-    which produce the same result for valid files and the line-numbered errors for invalid ones.
+    It never reports problems: a file it cannot take whole goes to the YAML reader and the validator,
+    which give the same result for valid files and the line-numbered errors for invalid ones.
     """
-    if "\t" in text or _NON_PRINTABLE.search(text) or _OTHER_BREAKS.search(text):
-        raise _OutsideSubset
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-        if "\r" in text:
-            raise _OutsideSubset
-    shop: str | None = None
-    categories: list[Category] = []
-    goods: list[Good] = []
-    seen_top: set[str] = set()
-    section = ""  # "categories" or "goods" while reading their items
-    item: dict[str, tuple[str, int]] | None = None
-    item_line = 0
-    dash_indent = key_indent = parameter_indent = None
-    parameters: list[tuple[str, str, int]] | None = None
-    parameters_open = False
-    declared: dict[str, str] = {}
-    seen_goods: set[str] = set()
-    finish = _finish_category
+    if _UNUSUAL.search(text):
+        raise _OutsideSubset
+    builder = _Builder()
     line = 0
     for found in _lines(text):
         for indent, dash, key, value in found:
             line += 1
             if not key:
                 continue
-            if not indent and not dash:
-                # A top-level key ends the current section.
-                if item is not None:
-                    finish(item, item_line, parameters, categories, goods, declared, seen_goods)
-                    item = None
-                if key in seen_top or key not in TOP_LEVEL_KEYS:
+            if indent == builder.parameter_indent and not dash:
+                # The hot path: one parameter of a good.
+                if key[0] == '"' and "\\" not in key:
+                    key = key[1:-1]
+                elif key[0] in _QUOTES:
+                    key = _unquote(key)
+                parameters = builder.parameters
+                if key in parameters:
                     raise _OutsideSubset
-                seen_top.add(key)
-                if key == "shop":
-                    if not value:
-                        raise _OutsideSubset
-                    shop = _text(value, MAX_SHOP_NAME)
-                    section = ""
-                else:
-                    if value:
-                        raise _OutsideSubset
-                    section = key
-                    finish = _finish_category if key == "categories" else _finish_good
-                    dash_indent = None
+                parameters[key] = value
                 continue
-            if not section:
+            builder.line(indent, dash, key, value, line)
+    return builder.finish()
+
+
+class _Builder:
+    """The state machine of the fast path: top-level keys, then items of `categories` and `goods`."""
+
+    def __init__(self) -> None:
+        self.shop: str | None = None
+        self.categories: list[Category] = []
+        self.goods: list[Good] = []
+        self.declared: set[str] = set()
+        self.seen_goods: set[str] = set()
+        self.seen_top: set[str] = set()
+        self.section = ""
+        self.item: dict[str, str] | None = None
+        self.item_line = 0
+        self.dash_indent: str | None = None
+        self.key_indent = ""
+        # A value no indent can equal, until a good opens its `parameters:` block.
+        self.parameter_indent: str | int = -1
+        self.parameters: dict[str, str] = {}
+        self.parameters_open = False
+
+    def line(self, indent: str, dash: str, key: str, value: str, number: int) -> None:
+        if not indent and not dash:
+            self.close_item()
+            if key in self.seen_top or key not in TOP_LEVEL_KEYS:
                 raise _OutsideSubset
-            if dash:
-                if dash_indent is None:
-                    dash_indent = indent
-                elif indent != dash_indent:
+            self.seen_top.add(key)
+            if key == "shop":
+                if not value:
                     raise _OutsideSubset
-                if item is not None:
-                    finish(item, item_line, parameters, categories, goods, declared, seen_goods)
-                item = {}
-                item_line = line
-                parameters = None
-                parameters_open = False
-                key_indent = " " * (len(indent) + len(dash))
-                parameter_indent = None
-            elif item is None:
+                self.shop = _text(value, MAX_SHOP_NAME)
+                self.section = ""
+            else:
+                if value:
+                    raise _OutsideSubset
+                self.section = key
+                self.dash_indent = None
+            return
+        if not self.section:
+            raise _OutsideSubset
+        if dash:
+            if self.dash_indent is None:
+                self.dash_indent = indent
+            elif indent != self.dash_indent:
                 raise _OutsideSubset
-            elif indent != key_indent:
-                if not parameters_open or len(indent) <= len(key_indent):
-                    raise _OutsideSubset
-                if parameter_indent is None:
-                    parameter_indent = indent
-                elif indent != parameter_indent:
-                    raise _OutsideSubset
-                parameters.append((key, value, line))
-                continue
+            self.close_item()
+            self.item = {}
+            self.item_line = number
+            self.key_indent = " " * (len(indent) + len(dash))
+        elif self.item is None:
+            raise _OutsideSubset
+        elif indent != self.key_indent:
+            if not self.parameters_open or len(indent) <= len(self.key_indent) or self.parameter_indent != -1:
+                raise _OutsideSubset
+            # The first parameter line fixes the block's indent; fast_parse takes the rest.
+            self.parameter_indent = indent
+            self.parameters_open = False
             if key[0] in _QUOTES:
                 key = _unquote(key)
-            if key in item:
+            self.parameters[key] = value
+            return
+        if self.parameter_indent != -1:
+            self.parameter_indent = -1  # the parameter block ended
+        if key[0] in _QUOTES:
+            key = _unquote(key)
+        item = self.item
+        if key in item:
+            raise _OutsideSubset
+        item[key] = value
+        self.parameters_open = key == "parameters" and not value and self.section == "goods"
+
+    def close_item(self) -> None:
+        if self.item is not None:
+            if self.section == "categories":
+                self.close_category()
+            else:
+                self.close_good()
+        self.item = None
+        self.parameters = {}
+        self.parameters_open = False
+        self.parameter_indent = -1
+
+    def close_category(self) -> None:
+        item = self.item
+        if len(item) != 2 or "id" not in item or "name" not in item:
+            raise _OutsideSubset
+        external_id = _identifier(item["id"])
+        if external_id in self.declared:
+            raise _OutsideSubset
+        self.declared.add(external_id)
+        self.categories.append(Category(external_id, _text(item["name"], MAX_CATEGORY_NAME), self.item_line))
+
+    def close_good(self) -> None:
+        item = self.item
+        get = item.get
+        external_id = _identifier(get("id", ""))
+        category_id = _identifier(get("category", ""))
+        name = _text(get("name", ""), MAX_PRODUCT_NAME)
+        price = _price(get("price", ""))
+        quantity_raw = get("quantity", "")
+        if category_id not in self.declared or external_id in self.seen_goods:
+            raise _OutsideSubset
+        self.seen_goods.add(external_id)
+        if not quantity_raw.isdigit() or not _INTEGER.match(quantity_raw):
+            raise _OutsideSubset
+        quantity = int(quantity_raw)
+        if quantity > MAX_QUANTITY:
+            raise _OutsideSubset
+        size = 5
+        model = ""
+        raw = get("model")
+        if raw is not None:
+            size += 1
+            if raw and raw not in _NULLS:
+                model = _unquote(raw) if raw[0] in _QUOTES else raw
+                if len(model) > MAX_MODEL:
+                    raise _OutsideSubset
+        recommended_price = None
+        raw = get("price_rrc")
+        if raw is not None:
+            size += 1
+            if raw and raw not in _NULLS:
+                recommended_price = _price(raw)
+        values: dict[str, Any] = {}
+        raw = get("parameters")
+        if raw is not None:
+            size += 1
+            if raw and raw not in _NULLS:
                 raise _OutsideSubset
-            item[key] = (value, line)
-            parameters_open = key == "parameters" and not value
-            if parameters_open:
-                parameters = []
-    if item is not None:
-        finish(item, item_line, parameters, categories, goods, declared, seen_goods)
-    if shop is None or len(seen_top) != 3:
-        raise _OutsideSubset
-    return PriceList(shop=shop, categories=categories, goods=goods)
+            for name_text, value in self.parameters.items():
+                if len(name_text) > MAX_PARAMETER_NAME or not name_text.strip():
+                    raise _OutsideSubset
+                first = value[:1]
+                if first in _QUOTES:
+                    value = _unquote(value)
+                elif value in _WORDS:
+                    value = _WORDS[value]
+                elif first in _NUMBER_START:
+                    if _INTEGER.match(value):
+                        value = int(value)
+                    elif _FLOAT.match(value):
+                        number = float(value)
+                        if repr(number) == value:  # what json.dumps writes for a float
+                            value = number
+                if value.__class__ is str and len(value) > MAX_PARAMETER_VALUE:
+                    raise _OutsideSubset
+                values[name_text] = value
+        if len(item) != size:
+            raise _OutsideSubset
+        self.goods.append(
+            Good(
+                external_id,
+                category_id,
+                name,
+                model,
+                price,
+                recommended_price,
+                quantity,
+                values,
+                self.item_line,
+            )
+        )
+
+    def finish(self) -> PriceList:
+        self.close_item()
+        if self.shop is None or len(self.seen_top) != 3:
+            raise _OutsideSubset
+        return PriceList(shop=self.shop, categories=self.categories, goods=self.goods)
 
 
 def _text(raw: str, limit: int) -> str:
+    if not raw:
+        raise _OutsideSubset
     if raw[0] in _QUOTES:
         text = _unquote(raw)
     elif raw in _NULLS:
         raise _OutsideSubset
     else:
         text = raw
-    if not text.strip() or len(text) > limit:
+    if len(text) > limit or not text.strip():
         raise _OutsideSubset
     return text
 
 
 def _identifier(raw: str) -> str:
+    if not raw:
+        raise _OutsideSubset
     if raw[0] in _QUOTES:
         text = _unquote(raw)
-    elif raw in _NULLS or raw in _BOOLS:
+        if len(text) > MAX_EXTERNAL_ID or not text.strip():
+            raise _OutsideSubset
+        return text
+    if raw in _NULLS or raw in _BOOLS or len(raw) > MAX_EXTERNAL_ID:
         raise _OutsideSubset
-    else:
-        text = raw
-    if not text.strip() or len(text) > MAX_EXTERNAL_ID:
-        raise _OutsideSubset
-    return text
+    return raw
 
 
 def _price(raw: str) -> Decimal:
-    if not _DECIMAL.match(raw) or raw[0] == "-":
+    if not raw or raw[0] == "-" or not _DECIMAL.match(raw):
         raise _OutsideSubset
     dot = raw.find(".")
-    if dot != -1 and len(raw) - dot - 1 > 2:
+    if dot != -1 and len(raw) - dot > 3:
         raise _OutsideSubset
     value = Decimal(raw)
     if value > MAX_PRICE:
         raise _OutsideSubset
     return value
-
-
-def _finish_category(item, item_line, parameters, categories, goods, declared, seen_goods) -> None:
-    if len(item) != 2 or "id" not in item or "name" not in item or parameters is not None:
-        raise _OutsideSubset
-    external_id = _identifier(item["id"][0] or "~")
-    if external_id in declared:
-        raise _OutsideSubset
-    name = _text(item["name"][0] or "~", MAX_CATEGORY_NAME)
-    declared[external_id] = name
-    categories.append(Category(external_id, name, item_line))
-
-
-def _finish_good(item, item_line, parameters, categories, goods, declared, seen_goods) -> None:
-    try:
-        external_id = _identifier(item["id"][0] or "~")
-        category_id = _identifier(item["category"][0] or "~")
-        name = _text(item["name"][0] or "~", MAX_PRODUCT_NAME)
-        price = _price(item["price"][0])
-        quantity_raw = item["quantity"][0]
-    except KeyError:
-        raise _OutsideSubset from None
-    size = 5
-    if category_id not in declared or external_id in seen_goods:
-        raise _OutsideSubset
-    seen_goods.add(external_id)
-    if not _INTEGER.match(quantity_raw) or quantity_raw[0] == "-":
-        raise _OutsideSubset
-    quantity = int(quantity_raw)
-    if quantity > MAX_QUANTITY:
-        raise _OutsideSubset
-    model = ""
-    if "model" in item:
-        size += 1
-        raw = item["model"][0]
-        if raw and raw not in _NULLS:
-            model = _unquote(raw) if raw[0] in _QUOTES else raw
-            if len(model) > MAX_MODEL:
-                raise _OutsideSubset
-    recommended_price = None
-    if "price_rrc" in item:
-        size += 1
-        raw = item["price_rrc"][0]
-        if raw and raw not in _NULLS:
-            recommended_price = _price(raw)
-    values: dict[str, Any] = {}
-    if "parameters" in item:
-        size += 1
-        raw = item["parameters"][0]
-        if raw and raw not in _NULLS:
-            raise _OutsideSubset
-        for key, value, _line in parameters or ():
-            name_text = _unquote(key) if key[0] in _QUOTES else key
-            if name_text in values or not name_text.strip() or len(name_text) > MAX_PARAMETER_NAME:
-                raise _OutsideSubset
-            if value[:1] in _QUOTES:
-                value = _unquote(value)
-            elif value == "true":
-                value = True
-            elif value == "false":
-                value = False
-            elif value == "null":
-                value = None
-            elif _INTEGER.match(value):
-                value = int(value)
-            elif _FLOAT.match(value):
-                number = float(value)
-                if json.dumps(number) == value:
-                    value = number
-            if isinstance(value, str) and len(value) > MAX_PARAMETER_VALUE:
-                raise _OutsideSubset
-            values[name_text] = value
-    if len(item) != size:
-        raise _OutsideSubset
-    goods.append(
-        Good(
-            external_id=external_id,
-            category_id=category_id,
-            name=name,
-            model=model,
-            price=price,
-            recommended_price=recommended_price,
-            quantity=quantity,
-            parameters=values,
-            line=item_line,
-        )
-    )
 
 
 # --- The YAML event reader ------------------------------------------------------------------------

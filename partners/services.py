@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -16,7 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connection, connections, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -395,18 +399,23 @@ def plan_import(*, shop: Shop | None, price_list: PriceList) -> ImportPlan:
     existing: dict[str, tuple] = {}
     digest = hashlib.sha256()
     if shop is not None and shop.pk is not None:
-        rows = Offer.objects.filter(shop=shop).values_list(
-            "external_id",
-            "id",
-            "product__category__name",
-            "product__name",
-            "model",
-            "price",
-            "recommended_price",
-            "quantity",
-            "is_active",
-            "parameters",
-            "updated_at",
+        # Parameters come as text and are decoded only for offers whose other fields are unchanged.
+        rows = (
+            Offer.objects.filter(shop=shop)
+            .annotate(parameters_text=Cast("parameters", TextField()))
+            .values_list(
+                "external_id",
+                "id",
+                "product__category__name",
+                "product__name",
+                "model",
+                "price",
+                "recommended_price",
+                "quantity",
+                "is_active",
+                "parameters_text",
+                "updated_at",
+            )
         )
         for row in rows.order_by("id").iterator(chunk_size=5000):
             existing[row[0]] = row
@@ -415,6 +424,7 @@ def plan_import(*, shop: Shop | None, price_list: PriceList) -> ImportPlan:
     creates = plan.creates
     updates = plan.updates
     unchanged = 0
+    loads = json.loads
     for good in price_list.goods:
         old = existing.pop(good.external_id, None)
         if old is None:
@@ -436,7 +446,7 @@ def plan_import(*, shop: Shop | None, price_list: PriceList) -> ImportPlan:
             changed.append("quantity")
         if not is_active:
             changed.append("is_active")
-        if not _same_parameters(parameters, good.parameters):
+        if not _same_parameters(loads(parameters), good.parameters):
             changed.append("parameters")
         if changed:
             updates.append(
@@ -474,7 +484,13 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
     processed = plan.unchanged
     report(processed)
 
-    for chunk in _chunks(plan.creates, batch):
+    copy = _copier()
+    for chunk in _chunks(plan.creates, COPY_BATCH if copy else batch):
+        if copy:
+            _copy_offers(copy, plan, chunk, product_ids, now)
+            processed += len(chunk)
+            report(processed)
+            continue
         Offer.objects.bulk_create(
             [
                 Offer(
@@ -538,6 +554,94 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
         Offer.objects.filter(pk__in=chunk).update(is_active=False, quantity=0, updated_at=now)
 
 
+# --- PostgreSQL COPY -------------------------------------------------------------------------------
+
+# Rows per COPY statement: large enough to be fast, small enough to keep the buffer small.
+COPY_BATCH = 10_000
+
+
+def _copier():
+    """The COPY function when the database is PostgreSQL through a driver with COPY, else None."""
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    return copy_rows if hasattr(connection.connection.cursor(), "copy_expert") else None
+
+
+def copy_rows(table: str, columns: tuple[str, ...], rows) -> None:
+    """COPY the rows into the table in CSV form as one statement.
+
+    Every string is quoted and None is left an unquoted empty field, which is how CSV COPY tells NULL
+    from an empty string.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_STRINGS)
+    writer.writerows(rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
+
+
+def _copy_offers(copy, plan: ImportPlan, goods: list[Good], product_ids: dict, now) -> None:
+    shop_id = plan.shop.pk
+    names = plan.category_names
+    stamp = now.isoformat()
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    columns = (
+        "shop_id",
+        "product_id",
+        "external_id",
+        "model",
+        "price",
+        "recommended_price",
+        "quantity",
+        "is_active",
+        "parameters",
+        "created_at",
+        "updated_at",
+    )
+    rows = (
+        (
+            shop_id,
+            product_ids[(names[good.category_id], good.name)],
+            good.external_id,
+            good.model,
+            good.price,
+            good.recommended_price,
+            good.quantity,
+            "t",
+            dumps(good.parameters),
+            stamp,
+            stamp,
+        )
+        for good in goods
+    )
+    copy(Offer._meta.db_table, columns, rows)
+
+
+def _products_by_copy(copy, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """Get-or-create the products in a few statements: COPY the pairs, insert the missing, read the ids."""
+    table = f"import_products_{uuid.uuid4().hex}"
+    product = Product._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {table} (category_id bigint, name varchar(255)) ON COMMIT DROP"
+        )
+        copy(table, ("category_id", "name"), wanted)
+        # Sorted inserts take row locks in one order, so two imports cannot deadlock on the same products.
+        cursor.execute(
+            f"INSERT INTO {product} (category_id, name) SELECT category_id, name FROM {table} "
+            "ORDER BY category_id, name ON CONFLICT DO NOTHING"
+        )
+        cursor.execute(
+            f"SELECT p.category_id, p.name, p.id FROM {product} p JOIN {table} t "
+            "ON p.category_id = t.category_id AND p.name = t.name"
+        )
+        found = {(category_id, name): product_id for category_id, name, product_id in cursor.fetchall()}
+        cursor.execute(f"DROP TABLE {table}")
+    return found
+
+
 def _products_for(
     goods: list[Good], category_names: dict[str, str], batch: int
 ) -> dict[tuple[str, str], int]:
@@ -551,8 +655,13 @@ def _products_for(
         Category.objects.bulk_create([Category(name=name) for name in missing], ignore_conflicts=True)
         categories.update(Category.objects.filter(name__in=missing).values_list("name", "id"))
     wanted = {(categories[category_names[good.category_id]], good.name) for good in goods}
-    found = _find_products(wanted, batch)
-    missing_products = sorted(wanted.difference(found))
+    copy = _copier()
+    if copy:
+        found = _products_by_copy(copy, wanted)
+        missing_products = []
+    else:
+        found = _find_products(wanted, batch)
+        missing_products = sorted(wanted.difference(found))
     if missing_products:
         Product.objects.bulk_create(
             [Product(category_id=category_id, name=name) for category_id, name in missing_products],

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from accounts.tests.factories import PartnerFactory
 from catalog.models import Offer, Product
@@ -15,6 +16,14 @@ from partners.models import PriceListImport, Shop
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partners"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in the source language."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from partners.pricelist import (
     Good,
@@ -24,6 +25,13 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partn
 SHARED_FILES = sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else []
 NONSTANDARD_FILES = sorted((SHARED / "nonstandard").glob("*.yaml")) if SHARED.is_dir() else []
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in the source language."""
+    with translation.override("en"):
+        yield
 
 
 def both_paths(text: str):

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Category, Offer, PriceHistory, Product
@@ -35,6 +35,14 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partn
 SHARED_FILES = sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else []
 NONSTANDARD_FILES = sorted((SHARED / "nonstandard").glob("*.yaml")) if SHARED.is_dir() else []
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in the source language."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 
@@ -527,6 +535,7 @@ def test_progress_is_visible_to_other_connections_while_the_import_runs(monkeypa
             observer.close()
 
     monkeypatch.setattr(services._ProgressWriter, "__call__", observe)
+    monkeypatch.setattr(services, "COPY_BATCH", 2000)
     thread_errors: list[BaseException] = []
 
     def work():
