@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import RequestFactory
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from config.api import server_error
@@ -27,7 +28,8 @@ def test_an_unknown_admin_path_keeps_the_html_page(admin_client):
 
 
 def test_a_server_error_answers_without_a_trace():
-    response = server_error(RequestFactory().get("/products/"))
+    with translation.override("en"):
+        response = server_error(RequestFactory().get("/products/"))
 
     assert response.status_code == 500
     assert response.content == b'{"detail": "Server error.", "code": "server_error"}'
