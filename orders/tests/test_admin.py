@@ -79,7 +79,7 @@ def test_changelist_shows_state_badge_customer_total_and_shops(client, manager, 
     other_offer = OfferFactory(shop=shop_b)
     OrderItemFactory(order=order, offer=other_offer, quantity=1, price=other_offer.price)
 
-    response = client.get(reverse(CHANGELIST))
+    response = client.get(reverse(CHANGELIST), headers={"Accept-Language": "ru"})
 
     assert response.status_code == 200
     body = response.content.decode().replace("\xa0", " ")
@@ -88,6 +88,8 @@ def test_changelist_shows_state_badge_customer_total_and_shops(client, manager, 
     assert "4 500,00 ₽" in body
     assert "Евросеть, Связной" in body
     assert "bg-blue-100" in body  # the "new" state badge
+    assert "Новый" in body
+    assert "Подтвердить выбранные заказы" in body
 
 
 def test_changelist_never_lists_baskets(client, manager, shop_a):
@@ -237,11 +239,8 @@ def test_cancel_needs_a_reason_and_returns_stock(client, manager, order):
 def test_detail_page_offers_only_the_moves_allowed_from_the_current_state(client, manager, order):
     response = client.get(reverse("admin:orders_order_change", args=[order.pk]))
 
-    titles = [item["title"] for item in response.context["actions_detail"]]
-    assert [str(t) for t in titles] == ["Confirm", "Cancel order"] or [str(t) for t in titles] == [
-        "Подтвердить",
-        "Отменить заказ",
-    ]
+    titles = [str(item["title"]) for item in response.context["actions_detail"]]
+    assert titles == ["Confirm", "Cancel order"]
 
 
 def test_detail_page_shows_lines_with_order_time_price_and_state_history(client, manager, order):
@@ -347,7 +346,7 @@ def test_partner_sees_only_orders_with_its_lines_and_only_its_lines(client, orde
     foreign = place_order(offers_and_quantities=[(OfferFactory(shop=shop_b), 1)])
     client.force_login(shop_a.owner)
 
-    listing = client.get(reverse(CHANGELIST))
+    listing = client.get(reverse(CHANGELIST), headers={"Accept-Language": "ru"})
     detail = client.get(reverse("admin:orders_order_change", args=[order.pk]))
 
     assert listing.status_code == 200
