@@ -268,201 +268,190 @@ def fast_parse(text: str) -> PriceList:
     """Parse a valid price list written in the block subset; raise _OutsideSubset for anything else.
 
     It never reports problems: a file it cannot take whole goes to the YAML reader and the validator,
-    which give the same result for valid files and the line-numbered errors for invalid ones.
+    which give the same result for valid files and the line-numbered errors for invalid ones. The
+    loop is written flat, with local state, because it runs once per line of files with millions of
+    lines: parameter lines and item keys take the first two branches.
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n")
     if _UNUSUAL.search(text):
         raise _OutsideSubset
-    builder = _Builder()
+    shop: str | None = None
+    categories: list[Category] = []
+    goods: list[Good] = []
+    declared: set[str] = set()
+    seen_goods: set[str] = set()
+    seen_top: set[str] = set()
+    section = ""
+    item: dict[str, str] | None = None
+    item_line = 0
+    dash_indent: str | None = None
+    key_indent: str | None = None
+    parameter_indent: str | None = None
+    parameters: dict[str, str] = {}
+    parameters_open = False
+    # Parameter names and values repeat across goods: typing each distinct text once is faster and
+    # shares one object between all goods that use it.
+    names: dict[str, str] = {}
+    typed: dict[str, Any] = {}
     line = 0
     for found in _lines(text):
         for indent, dash, key, value in found:
             line += 1
             if not key:
                 continue
-            if indent == builder.parameter_indent and not dash:
-                # The hot path: one parameter of a good.
-                if key[0] == '"' and "\\" not in key:
-                    key = key[1:-1]
-                elif key[0] in _QUOTES:
-                    key = _unquote(key)
-                parameters = builder.parameters
-                if key in parameters:
+            if not dash:
+                if indent == parameter_indent:
+                    name = names.get(key)
+                    if name is None:
+                        name = names[key] = _unquote(key) if key[0] in _QUOTES else key
+                    key = name
+                    if key in parameters:
+                        raise _OutsideSubset
+                    parameters[key] = value
+                    continue
+                if indent == key_indent:
+                    parameter_indent = None
+                    if key[0] in _QUOTES:
+                        key = _unquote(key)
+                    if key in item:
+                        raise _OutsideSubset
+                    item[key] = value
+                    parameters_open = key == "parameters" and not value
+                    continue
+                if parameters_open and parameter_indent is None and len(indent) > len(key_indent):
+                    # The first line of a `parameters:` block fixes its indent.
+                    parameter_indent = indent
+                    parameters_open = False
+                    if key[0] in _QUOTES:
+                        key = _unquote(key)
+                    parameters[key] = value
+                    continue
+                if indent:
                     raise _OutsideSubset
-                parameters[key] = value
+                # A top-level key: it ends the current section.
+                if item is not None:
+                    _close_item(
+                        section, item, item_line, parameters, categories, goods, declared, seen_goods, typed
+                    )
+                item = None
+                key_indent = parameter_indent = None
+                parameters_open = False
+                if key in seen_top or key not in TOP_LEVEL_KEYS:
+                    raise _OutsideSubset
+                seen_top.add(key)
+                if key == "shop":
+                    shop = _text(value, MAX_SHOP_NAME)
+                    section = ""
+                else:
+                    if value:
+                        raise _OutsideSubset
+                    section = key
+                    dash_indent = None
                 continue
-            builder.line(indent, dash, key, value, line)
-    return builder.finish()
-
-
-class _Builder:
-    """The state machine of the fast path: top-level keys, then items of `categories` and `goods`."""
-
-    def __init__(self) -> None:
-        self.shop: str | None = None
-        self.categories: list[Category] = []
-        self.goods: list[Good] = []
-        self.declared: set[str] = set()
-        self.seen_goods: set[str] = set()
-        self.seen_top: set[str] = set()
-        self.section = ""
-        self.item: dict[str, str] | None = None
-        self.item_line = 0
-        self.dash_indent: str | None = None
-        self.key_indent = ""
-        # A value no indent can equal, until a good opens its `parameters:` block.
-        self.parameter_indent: str | int = -1
-        self.parameters: dict[str, str] = {}
-        self.parameters_open = False
-
-    def line(self, indent: str, dash: str, key: str, value: str, number: int) -> None:
-        if not indent and not dash:
-            self.close_item()
-            if key in self.seen_top or key not in TOP_LEVEL_KEYS:
+            # "- key: value": a new category or good.
+            if not section:
                 raise _OutsideSubset
-            self.seen_top.add(key)
-            if key == "shop":
-                if not value:
-                    raise _OutsideSubset
-                self.shop = _text(value, MAX_SHOP_NAME)
-                self.section = ""
-            else:
-                if value:
-                    raise _OutsideSubset
-                self.section = key
-                self.dash_indent = None
-            return
-        if not self.section:
-            raise _OutsideSubset
-        if dash:
-            if self.dash_indent is None:
-                self.dash_indent = indent
-            elif indent != self.dash_indent:
+            if dash_indent is None:
+                dash_indent = indent
+            elif indent != dash_indent:
                 raise _OutsideSubset
-            self.close_item()
-            self.item = {}
-            self.item_line = number
-            self.key_indent = " " * (len(indent) + len(dash))
-        elif self.item is None:
-            raise _OutsideSubset
-        elif indent != self.key_indent:
-            if not self.parameters_open or len(indent) <= len(self.key_indent) or self.parameter_indent != -1:
-                raise _OutsideSubset
-            # The first parameter line fixes the block's indent; fast_parse takes the rest.
-            self.parameter_indent = indent
-            self.parameters_open = False
+            if item is not None:
+                _close_item(
+                    section, item, item_line, parameters, categories, goods, declared, seen_goods, typed
+                )
+                parameters = {}
             if key[0] in _QUOTES:
                 key = _unquote(key)
-            self.parameters[key] = value
-            return
-        if self.parameter_indent != -1:
-            self.parameter_indent = -1  # the parameter block ended
-        if key[0] in _QUOTES:
-            key = _unquote(key)
-        item = self.item
-        if key in item:
-            raise _OutsideSubset
-        item[key] = value
-        self.parameters_open = key == "parameters" and not value and self.section == "goods"
+            item = {key: value}
+            item_line = line
+            key_indent = " " * (len(indent) + len(dash))
+            parameter_indent = None
+            parameters_open = key == "parameters" and not value
+    if item is not None:
+        _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods, typed)
+    if shop is None or len(seen_top) != 3:
+        raise _OutsideSubset
+    return PriceList(shop=shop, categories=categories, goods=goods)
 
-    def close_item(self) -> None:
-        if self.item is not None:
-            if self.section == "categories":
-                self.close_category()
-            else:
-                self.close_good()
-        self.item = None
-        self.parameters = {}
-        self.parameters_open = False
-        self.parameter_indent = -1
 
-    def close_category(self) -> None:
-        item = self.item
-        if len(item) != 2 or "id" not in item or "name" not in item:
+def _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods, typed) -> None:
+    if section == "categories":
+        if len(item) != 2 or "id" not in item or "name" not in item or parameters:
             raise _OutsideSubset
         external_id = _identifier(item["id"])
-        if external_id in self.declared:
+        if external_id in declared:
             raise _OutsideSubset
-        self.declared.add(external_id)
-        self.categories.append(Category(external_id, _text(item["name"], MAX_CATEGORY_NAME), self.item_line))
-
-    def close_good(self) -> None:
-        item = self.item
-        get = item.get
-        external_id = _identifier(get("id", ""))
-        category_id = _identifier(get("category", ""))
-        name = _text(get("name", ""), MAX_PRODUCT_NAME)
-        price = _price(get("price", ""))
-        quantity_raw = get("quantity", "")
-        if category_id not in self.declared or external_id in self.seen_goods:
-            raise _OutsideSubset
-        self.seen_goods.add(external_id)
-        if not quantity_raw.isdigit() or not _INTEGER.match(quantity_raw):
-            raise _OutsideSubset
-        quantity = int(quantity_raw)
-        if quantity > MAX_QUANTITY:
-            raise _OutsideSubset
-        size = 5
-        model = ""
-        raw = get("model")
-        if raw is not None:
-            size += 1
-            if raw and raw not in _NULLS:
-                model = _unquote(raw) if raw[0] in _QUOTES else raw
-                if len(model) > MAX_MODEL:
-                    raise _OutsideSubset
-        recommended_price = None
-        raw = get("price_rrc")
-        if raw is not None:
-            size += 1
-            if raw and raw not in _NULLS:
-                recommended_price = _price(raw)
-        values: dict[str, Any] = {}
-        raw = get("parameters")
-        if raw is not None:
-            size += 1
-            if raw and raw not in _NULLS:
+        declared.add(external_id)
+        categories.append(Category(external_id, _text(item["name"], MAX_CATEGORY_NAME), item_line))
+        return
+    get = item.get
+    external_id = _identifier(get("id", ""))
+    category_id = _identifier(get("category", ""))
+    name = _text(get("name", ""), MAX_PRODUCT_NAME)
+    price = _price(get("price", ""))
+    quantity_raw = get("quantity", "")
+    if category_id not in declared or external_id in seen_goods:
+        raise _OutsideSubset
+    seen_goods.add(external_id)
+    if not quantity_raw.isdigit() or not _INTEGER.match(quantity_raw):
+        raise _OutsideSubset
+    quantity = int(quantity_raw)
+    if quantity > MAX_QUANTITY:
+        raise _OutsideSubset
+    size = 5
+    model = ""
+    raw = get("model")
+    if raw is not None:
+        size += 1
+        if raw and raw not in _NULLS:
+            model = _unquote(raw) if raw[0] in _QUOTES else raw
+            if len(model) > MAX_MODEL:
                 raise _OutsideSubset
-            for name_text, value in self.parameters.items():
-                if len(name_text) > MAX_PARAMETER_NAME or not name_text.strip():
-                    raise _OutsideSubset
-                first = value[:1]
-                if first in _QUOTES:
-                    value = _unquote(value)
-                elif value in _WORDS:
-                    value = _WORDS[value]
-                elif first in _NUMBER_START:
-                    if _INTEGER.match(value):
-                        value = int(value)
-                    elif _FLOAT.match(value):
-                        number = float(value)
-                        if repr(number) == value:  # what json.dumps writes for a float
-                            value = number
-                if value.__class__ is str and len(value) > MAX_PARAMETER_VALUE:
-                    raise _OutsideSubset
-                values[name_text] = value
-        if len(item) != size:
+    recommended_price = None
+    raw = get("price_rrc")
+    if raw is not None:
+        size += 1
+        if raw and raw not in _NULLS:
+            recommended_price = _price(raw)
+    values: dict[str, Any] = {}
+    raw = get("parameters")
+    if raw is not None:
+        size += 1
+        if raw and raw not in _NULLS:
             raise _OutsideSubset
-        self.goods.append(
-            Good(
-                external_id,
-                category_id,
-                name,
-                model,
-                price,
-                recommended_price,
-                quantity,
-                values,
-                self.item_line,
-            )
-        )
+        for name_text, raw in parameters.items():
+            if len(name_text) > MAX_PARAMETER_NAME or not name_text.strip():
+                raise _OutsideSubset
+            try:
+                values[name_text] = typed[raw]
+            except KeyError:
+                values[name_text] = typed[raw] = _parameter_value(raw)
+    elif parameters:
+        raise _OutsideSubset
+    if len(item) != size:
+        raise _OutsideSubset
+    goods.append(
+        Good(external_id, category_id, name, model, price, recommended_price, quantity, values, item_line)
+    )
 
-    def finish(self) -> PriceList:
-        self.close_item()
-        if self.shop is None or len(self.seen_top) != 3:
-            raise _OutsideSubset
-        return PriceList(shop=self.shop, categories=self.categories, goods=self.goods)
+
+def _parameter_value(raw: str) -> Any:
+    """The fast path's twin of `parameter_value`, from the raw text of the line."""
+    first = raw[:1]
+    if first in _QUOTES:
+        value = _unquote(raw)
+    elif raw in _WORDS:
+        return _WORDS[raw]
+    elif first in _NUMBER_START and _INTEGER.match(raw):
+        return int(raw)
+    elif first in _NUMBER_START and _FLOAT.match(raw) and repr(float(raw)) == raw:
+        return float(raw)  # repr is what json.dumps writes for a float
+    else:
+        value = raw
+    if len(value) > MAX_PARAMETER_VALUE:
+        raise _OutsideSubset
+    return value
 
 
 def _text(raw: str, limit: int) -> str:
