@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Lower
 
 from catalog.models import Category, Offer, Product
@@ -111,9 +111,9 @@ class ProductListing:
     Pages are plain rows (`ListedProduct`), not model instances: building a few hundred model objects
     per page would cost more than the queries do.
 
-    A slice costs one query for the page and one for the offers of just those products (with their
-    shops), whatever the page size. By name, the page query walks the (lower(name), id) index; by
-    price, the products' cheapest matching offers are grouped in the database.
+    A slice is one query whatever the page size: the matching offers (with shop, product and
+    category) of the products on the page, chosen by a subquery. By name, that subquery walks the
+    (lower(name), id) index; by price, it groups the products' cheapest matching offers.
 
     The count of a large catalog needs a scan of every listed offer, so it is cached for
     `CATALOG_LISTING_COUNT_CACHE_SECONDS` (default 30; 0 turns the cache off): after a price-list
@@ -146,71 +146,67 @@ class ProductListing:
         return self.count()
 
     def __getitem__(self, key: slice) -> list[ListedProduct]:
+        """One query: the matching offers of the products on the page, in page order."""
         if not isinstance(key, slice):
             raise TypeError("a product listing is read in pages (slices)")
+        descending = self.filters.ordering.startswith("-")
         if self.filters.ordering in ("price", "-price"):
-            rows = self._page_rows_by_price(key)
-        else:
-            ordering = (
-                (Lower("name"), "id") if self.filters.ordering == "name" else (Lower("name").desc(), "-id")
+            page_ids = (
+                self.offers.order_by()
+                .values("product_id")
+                .annotate(min_price=Min("price"))
+                .order_by(
+                    F("min_price").desc() if descending else "min_price",
+                    "-product_id" if descending else "product_id",
+                )
+                .values("product_id")[key]
             )
-            rows = list(
-                _listed_products(self.filters, self.offers)
-                .order_by(*ordering)
-                .values_list("id", "name", "category_id", "category__name")[key]
-            )
-        offers_by_product: dict[int, list[ListedOffer]] = {row[0]: [] for row in rows}
-        offer_rows = (
-            self.offers.filter(product_id__in=list(offers_by_product))
-            .order_by("price", "id")
-            .values_list(
-                "product_id",
-                "id",
-                "shop_id",
-                "shop__name",
-                "price",
-                "recommended_price",
-                "quantity",
-                "model",
-                "parameters",
-            )
-        )
-        for product_id, offer_id, shop_id, shop_name, *rest in offer_rows if rows else ():
-            offers_by_product[product_id].append(ListedOffer(offer_id, ListedShop(shop_id, shop_name), *rest))
-        return [
-            ListedProduct(pk, name, ListedCategory(category_id, category_name), offers_by_product[pk])
-            for pk, name, category_id, category_name in rows
-        ]
-
-    def _page_rows_by_price(self, key: slice) -> list[tuple[int, str, int, str]]:
-        descending = self.filters.ordering == "-price"
-        cheapest = (
-            self.offers.order_by()
-            .values("product_id")
-            .annotate(min_price=Min("price"))
-            .order_by(
-                F("min_price").desc() if descending else "min_price",
+            # The cheapest matching offer of each product on the page, the same value the page was
+            # chosen by (only this page's offers are read, so the window is small).
+            offers = self.offers.annotate(
+                product_min_price=Window(Min("price"), partition_by=F("product_id"))
+            ).order_by(
+                F("product_min_price").desc() if descending else "product_min_price",
                 "-product_id" if descending else "product_id",
+                "price",
+                "id",
             )
-            .values_list("product_id", flat=True)[key]
+        else:
+            name_order = (Lower("name").desc(), "-id") if descending else (Lower("name"), "id")
+            page_ids = _listed_products(self.filters, self.offers).order_by(*name_order).values("id")[key]
+            offers = self.offers.order_by(
+                Lower("product__name").desc() if descending else Lower("product__name"),
+                "-product_id" if descending else "product_id",
+                "price",
+                "id",
+            )
+        rows = offers.filter(product_id__in=page_ids).values_list(
+            "product_id",
+            "product__name",
+            "product__category_id",
+            "product__category__name",
+            "id",
+            "shop_id",
+            "shop__name",
+            "price",
+            "recommended_price",
+            "quantity",
+            "model",
+            "parameters",
         )
-        ids = list(cheapest)
-        if not ids:
-            return []
-        by_id = {
-            row[0]: row
-            for row in Product.objects.filter(pk__in=ids).values_list(
-                "id", "name", "category_id", "category__name"
-            )
-        }
-        return [by_id[pk] for pk in ids]
+        page: list[ListedProduct] = []
+        for product_id, name, category_id, category_name, offer_id, shop_id, shop_name, *rest in rows:
+            if not page or page[-1].id != product_id:
+                page.append(ListedProduct(product_id, name, ListedCategory(category_id, category_name), []))
+            page[-1].listed_offers.append(ListedOffer(offer_id, ListedShop(shop_id, shop_name), *rest))
+        return page
 
 
 def products_for_listing(*, filters: ListingFilters | None = None) -> ProductListing:
     """Products with at least one listed offer matching the filters, each with those offers.
 
-    A page is a list of `ListedProduct` whose `listed_offers` are cheapest first. The query count of a
-    page does not depend on its size: the (cached) count, the page, the offers with their shops.
+    A page is a list of `ListedProduct` whose `listed_offers` are cheapest first. A page is one query
+    whatever its size (plus the count, which is cached).
     """
     return ProductListing(filters or ListingFilters())
 
