@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -171,41 +172,35 @@ def _is_admin_path(request: Any) -> bool:
     return request.path.startswith("/admin/")
 
 
+def _error_response(detail: Any, code: str, status_code: int) -> Any:
+    return JsonResponse(
+        {"detail": str(detail), "code": code}, status=status_code, json_dumps_params={"ensure_ascii": False}
+    )
+
+
 def page_not_found(request: Any, exception: Exception | None = None) -> Any:
     """`handler404`: an unknown API path answers in the error shape; the admin keeps its HTML page."""
-    from django.http import JsonResponse
-    from django.views import defaults
-
     if _is_admin_path(request):
         return defaults.page_not_found(request, exception)
-    return JsonResponse({"detail": str(_("Not found.")), "code": "not_found"}, status=404)
+    return _error_response(_("Not found."), "not_found", 404)
 
 
 def bad_request(request: Any, exception: Exception | None = None) -> Any:
     """`handler400`: e.g. a request for a host that is not allowed, or a suspicious request."""
-    from django.http import JsonResponse
-    from django.views import defaults
-
     if _is_admin_path(request):
         return defaults.bad_request(request, exception)
-    return JsonResponse({"detail": str(_("Bad request.")), "code": "bad_request"}, status=400)
+    return _error_response(_("Bad request."), "bad_request", 400)
 
 
 def permission_denied(request: Any, exception: Exception | None = None) -> Any:
     """`handler403`: e.g. a failed CSRF check outside DRF."""
-    from django.http import JsonResponse
-    from django.views import defaults
-
     if _is_admin_path(request):
         return defaults.permission_denied(request, exception)
-    return JsonResponse({"detail": str(_("Permission denied.")), "code": "permission_denied"}, status=403)
+    return _error_response(_("Permission denied."), "permission_denied", 403)
 
 
 def server_error(request: Any) -> Any:
     """`handler500`: never a stack trace; the error is logged by Django with the request id."""
-    from django.http import JsonResponse
-    from django.views import defaults
-
     if _is_admin_path(request):
         return defaults.server_error(request)
-    return JsonResponse({"detail": str(_("Server error.")), "code": "server_error"}, status=500)
+    return _error_response(_("Server error."), "server_error", 500)
