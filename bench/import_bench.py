@@ -235,6 +235,8 @@ def main() -> None:
         print(line("engine unchanged re-import", again), flush=True)
         results[goods] = (first, again)
 
+    if not args.naive_goods:
+        return
     naive_path = generate(args.naive_goods, "Наивный магазин")
     naive = run_child("naive", naive_path, "naive-partner", env)
     print(line("naive per-row import", naive), flush=True)

@@ -234,6 +234,7 @@ _CHUNK = 1 << 20
 _QUOTES = frozenset("'\"")
 _WORDS = {"true": True, "false": False, "null": None}
 _NUMBER_START = frozenset("-0123456789")
+_MISSING = object()
 
 
 def _lines(text: str):
@@ -296,19 +297,20 @@ def fast_parse(text: str) -> PriceList:
     typed: dict[str, Any] = {}
     line = 0
     for found in _lines(text):
-        for indent, dash, key, value in found:
-            line += 1
+        for line, (indent, dash, key, value) in enumerate(found, line + 1):  # noqa: B020 - the count runs on
             if not key:
                 continue
             if not dash:
                 if indent == parameter_indent:
                     name = names.get(key)
                     if name is None:
-                        name = names[key] = _unquote(key) if key[0] in _QUOTES else key
-                    key = name
-                    if key in parameters:
+                        name = names[key] = _parameter_name(key)
+                    if name in parameters:
                         raise _OutsideSubset
-                    parameters[key] = value
+                    typed_value = typed.get(value, _MISSING)
+                    if typed_value is _MISSING:
+                        typed_value = typed[value] = _parameter_value(value)
+                    parameters[name] = typed_value
                     continue
                 if indent == key_indent:
                     parameter_indent = None
@@ -323,17 +325,19 @@ def fast_parse(text: str) -> PriceList:
                     # The first line of a `parameters:` block fixes its indent.
                     parameter_indent = indent
                     parameters_open = False
-                    if key[0] in _QUOTES:
-                        key = _unquote(key)
-                    parameters[key] = value
+                    name = names.get(key)
+                    if name is None:
+                        name = names[key] = _parameter_name(key)
+                    typed_value = typed.get(value, _MISSING)
+                    if typed_value is _MISSING:
+                        typed_value = typed[value] = _parameter_value(value)
+                    parameters[name] = typed_value
                     continue
                 if indent:
                     raise _OutsideSubset
                 # A top-level key: it ends the current section.
                 if item is not None:
-                    _close_item(
-                        section, item, item_line, parameters, categories, goods, declared, seen_goods, typed
-                    )
+                    _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods)
                 item = None
                 key_indent = parameter_indent = None
                 parameters_open = False
@@ -357,9 +361,7 @@ def fast_parse(text: str) -> PriceList:
             elif indent != dash_indent:
                 raise _OutsideSubset
             if item is not None:
-                _close_item(
-                    section, item, item_line, parameters, categories, goods, declared, seen_goods, typed
-                )
+                _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods)
                 parameters = {}
             if key[0] in _QUOTES:
                 key = _unquote(key)
@@ -369,13 +371,13 @@ def fast_parse(text: str) -> PriceList:
             parameter_indent = None
             parameters_open = key == "parameters" and not value
     if item is not None:
-        _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods, typed)
+        _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods)
     if shop is None or len(seen_top) != 3:
         raise _OutsideSubset
     return PriceList(shop=shop, categories=categories, goods=goods)
 
 
-def _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods, typed) -> None:
+def _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods) -> None:
     if section == "categories":
         if len(item) != 2 or "id" not in item or "name" not in item or parameters:
             raise _OutsideSubset
@@ -414,26 +416,25 @@ def _close_item(section, item, item_line, parameters, categories, goods, declare
         size += 1
         if raw and raw not in _NULLS:
             recommended_price = _price(raw)
-    values: dict[str, Any] = {}
     raw = get("parameters")
     if raw is not None:
         size += 1
         if raw and raw not in _NULLS:
             raise _OutsideSubset
-        for name_text, raw in parameters.items():
-            if len(name_text) > MAX_PARAMETER_NAME or not name_text.strip():
-                raise _OutsideSubset
-            try:
-                values[name_text] = typed[raw]
-            except KeyError:
-                values[name_text] = typed[raw] = _parameter_value(raw)
     elif parameters:
         raise _OutsideSubset
     if len(item) != size:
         raise _OutsideSubset
     goods.append(
-        Good(external_id, category_id, name, model, price, recommended_price, quantity, values, item_line)
+        Good(external_id, category_id, name, model, price, recommended_price, quantity, parameters, item_line)
     )
+
+
+def _parameter_name(raw: str) -> str:
+    name = _unquote(raw) if raw[0] in _QUOTES else raw
+    if len(name) > MAX_PARAMETER_NAME or not name.strip():
+        raise _OutsideSubset
+    return name
 
 
 def _parameter_value(raw: str) -> Any:

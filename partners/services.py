@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import logging
 import time
@@ -288,8 +289,13 @@ def _resolve_shop(*, partner: User, name: str, create: bool) -> Shop | None:
         try:
             with transaction.atomic():
                 shop = Shop.objects.create(name=name, owner=partner)
-        except IntegrityError:
-            return _resolve_shop(partner=partner, name=name, create=False)
+        except IntegrityError:  # created meanwhile by a concurrent import: look again
+            shop = _find_shop(name)
+            if shop is None or shop.owner_id != partner.pk:
+                return _resolve_shop(partner=partner, name=name, create=False)
+    if shop is not None and create:
+        # Imports into one shop take turns: each plans against the offers the previous one left.
+        shop = Shop.objects.select_for_update().get(pk=shop.pk)
     return shop
 
 
@@ -515,11 +521,11 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
 
     history: list[PriceHistory] = []
     for chunk in _chunks(plan.updates, batch):
-        offers = []
-        fields: set[str] = {"updated_at"}
+        # One UPDATE per set of changed fields, so an offer only gets the fields that changed for it
+        # (the sets are few: they do not grow with the number of goods).
+        by_fields: dict[tuple[str, ...], list[Offer]] = {}
         for offer_id, good, changed, old in chunk:
-            fields.update("product" if name == "product" else name for name in changed)
-            offers.append(
+            by_fields.setdefault((*sorted(changed), "updated_at"), []).append(
                 Offer(
                     id=offer_id,
                     product_id=product_ids.get((plan.category_names[good.category_id], good.name)),
@@ -544,7 +550,8 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
                         changed_at=now,
                     )
                 )
-        Offer.objects.bulk_update(offers, sorted(fields), batch_size=batch)
+        for fields, offers in sorted(by_fields.items()):
+            Offer.objects.bulk_update(offers, fields, batch_size=batch)
         processed += len(chunk)
         report(processed)
     if history:
@@ -574,12 +581,31 @@ def copy_rows(table: str, columns: tuple[str, ...], rows) -> None:
     Every string is quoted and None is left an unquoted empty field, which is how CSV COPY tells NULL
     from an empty string.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_STRINGS)
-    writer.writerows(rows)
-    buffer.seek(0)
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.cursor.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", _CsvStream(rows)
+        )
+
+
+class _CsvStream:
+    """A file for COPY that writes CSV rows as the driver reads, so PostgreSQL stores one part of the
+    rows while Python formats the next, and the whole text never sits in memory."""
+
+    ROWS_PER_READ = 1000
+
+    def __init__(self, rows):
+        self.rows = iter(rows)
+        self.buffer = io.StringIO()
+        self.writer = csv.writer(self.buffer, lineterminator="\n", quoting=csv.QUOTE_STRINGS)
+
+    def read(self, size: int = -1) -> str:
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        self.writer.writerows(itertools.islice(self.rows, self.ROWS_PER_READ))
+        return self.buffer.getvalue()
+
+    def readline(self, size: int = -1) -> str:  # pragma: no cover - the driver reads in blocks
+        return self.read(size)
 
 
 def _copy_offers(copy, plan: ImportPlan, goods: list[Good], product_ids: dict, now) -> None:

@@ -613,3 +613,23 @@ def test_selectors_show_partners_their_own_and_staff_everything():
     assert set(imports_visible_to(manager)) == {mine, theirs}
     assert list(shops_visible_to(UserFactory())) == []
     assert list(imports_visible_to(UserFactory())) == []
+
+
+def test_renamed_good_moves_to_another_product_while_other_offers_keep_theirs():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    old_product = Offer.objects.get(external_id="101").product
+    black_tea = Offer.objects.get(external_id="103").product
+    renamed = SMALL.replace("Чай зелёный Сенча 100 г".encode(), "Чай зелёный Сенча 200 г".encode()).replace(
+        b"price: 199.5\n", b"price: 205\n"
+    )
+
+    record = run_import(partner, renamed)
+
+    assert record.plan["counts"] == {"created": 0, "updated": 2, "unchanged": 1, "retired": 0}
+    assert [change["fields"] for change in record.plan["changes"]] == [["product"], ["price"]]
+    moved = Offer.objects.select_related("product__category").get(external_id="101")
+    assert (moved.product.name, moved.product.category.name) == ("Чай зелёный Сенча 200 г", "Чай")
+    assert Product.objects.filter(pk=old_product.pk).exists()
+    other = Offer.objects.get(external_id="103")
+    assert (other.product, other.price) == (black_tea, Decimal("205.00"))
