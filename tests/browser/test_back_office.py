@@ -68,7 +68,9 @@ def test_manager_sees_the_dashboard_confirms_and_ships_an_order(page, live_serve
     screenshot("manager-order-sent")
 
 
-def test_partner_uploads_previews_and_applies_a_price_list(page, live_server, login, screenshot):
+def test_partner_uploads_previews_and_applies_a_price_list(
+    page, live_server, login, screenshot, partners_group
+):
     partner = PartnerFactory(username="tea-partner", is_staff=True)
     make_partner(user=partner)
     shop = ShopFactory(name="Чайная лавка", owner=partner)
