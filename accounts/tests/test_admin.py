@@ -152,3 +152,21 @@ def test_partner_sidebar_has_no_people_section(client):
 
     assert reverse("admin:accounts_user_changelist") not in body
     assert reverse("admin:partners_shop_changelist") in body
+
+
+def test_admin_offers_a_language_switch(client, manager):
+    body = client.get(reverse("admin:index")).content.decode()
+
+    assert reverse("set_language") in body
+    assert 'value="ru"' in body
+    assert 'value="en"' in body
+
+
+def test_switching_the_language_to_russian_renders_the_admin_in_russian(client, manager):
+    before = client.get(reverse("admin:index")).content.decode()
+    client.post(reverse("set_language"), {"language": "ru", "next": "/admin/"})
+
+    after = client.get(reverse("admin:index")).content.decode()
+
+    assert "Awaiting confirmation" in before
+    assert "Ожидают подтверждения" in after
