@@ -67,6 +67,23 @@ def test_manager_sees_the_dashboard_confirms_and_ships_an_order(page, live_serve
     assert list(order.events.values_list("to_state", flat=True)) == ["confirmed", "assembled", "sent"]
     screenshot("manager-order-sent")
 
+    # A second order is canceled from the list: the row menu opens a dialog asking for the reason.
+    other = Order.objects.create(user=customer, state=Order.State.NEW, total=Decimal("89990.00"))
+    OrderItem.objects.create(order=other, offer=offer, quantity=1, price=Decimal("89990.00"))
+    page.goto(f"{live_server.url}/admin/orders/order/")
+    page.locator("tr", has_text=f"#{other.pk}").locator("span", has_text="more_horiz").click()
+    page.click(f"a[href$='/{other.pk}/cancel_row/']")
+    page.wait_for_selector("#dialog textarea[name=reason]", state="visible")
+    page.fill("#dialog textarea[name=reason]", "Покупатель передумал")
+    screenshot("manager-cancel-dialog")
+    with page.expect_navigation():
+        page.click("#dialog form button[type=submit]")
+    other.refresh_from_db()
+    offer.refresh_from_db()
+    assert other.state == Order.State.CANCELED
+    assert other.events.get().note == "Покупатель передумал"
+    assert offer.quantity == 10  # the canceled unit went back to stock
+
 
 def test_partner_uploads_previews_and_applies_a_price_list(
     page, live_server, login, screenshot, partners_group
