@@ -85,7 +85,7 @@ class PriceListUploadMixin:
             except ValidationError as error:
                 form.add_error("file", error)
             else:
-                return self.check_uploaded(request, preview, size=upload.size)
+                return self.check_uploaded(request, preview, size=upload.size, shop=shop)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Upload price list"),
@@ -96,7 +96,7 @@ class PriceListUploadMixin:
         }
         return TemplateResponse(request, "admin/partners/upload.html", context)
 
-    def check_uploaded(self, request, preview: PriceListImport, *, size: int):
+    def check_uploaded(self, request, preview: PriceListImport, *, size: int, shop: Shop | None = None):
         """Plan the upload: small files right away, large ones in the background when a broker exists."""
         threshold = getattr(settings, "PRICE_LIST_BACKGROUND_BYTES", PREVIEW_IN_BACKGROUND_ABOVE)
         if size > threshold and start_price_list_import(price_list_import=preview):
@@ -110,7 +110,15 @@ class PriceListUploadMixin:
             )
             return redirect("admin:partners_pricelistimport_change", preview.pk)
         if preview.status == PriceListImport.Status.PENDING:
-            run_price_list_import(price_list_import=preview)
+            preview = run_price_list_import(price_list_import=preview)
+        if shop is not None and preview.shop_name and preview.shop_name.casefold() != shop.name.casefold():
+            # The file names its shop; uploading it from another shop's page must not surprise anyone.
+            self.message_user(
+                request,
+                gettext("This price list is for the shop “%(file_shop)s”, not “%(shop)s”.")
+                % {"file_shop": preview.shop_name, "shop": shop.name},
+                messages.WARNING,
+            )
         return redirect("admin:partners_pricelistimport_preview", preview.pk)
 
 

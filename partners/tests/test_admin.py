@@ -523,3 +523,15 @@ def test_partner_import_and_shop_filters_do_not_reveal_other_shops(client, partn
     assert "Кофейня" not in imports
     assert "Кофейня" not in shops
     assert other_shop.owner.username not in shops
+
+
+def test_uploading_another_shops_file_from_a_shop_page_warns(client, partner, shop):
+    client.force_login(partner)
+    url = reverse("admin:partners_shop_upload_price_list_for_shop", args=[shop.pk])
+
+    response = upload(client, url, PRICE_LIST.replace("Чайная лавка", "Чайный домик"))
+
+    assert response.status_code == 302
+    assert [level for level, _text in messages_of(response)] == ["warning"]
+    assert "Чайный домик" in messages_of(response)[0][1]
+    assert Offer.objects.count() == 0
