@@ -491,7 +491,9 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
     report(processed)
 
     copy = _copier()
-    for chunk in _chunks(plan.creates, COPY_BATCH if copy else batch):
+    # With COPY, a chunk is also the step of the progress shown to other connections.
+    every = getattr(progress, "every", COPY_BATCH)
+    for chunk in _chunks(plan.creates, max(500, min(COPY_BATCH, every)) if copy else batch):
         if copy:
             _copy_offers(copy, plan, chunk, product_ids, now)
             processed += len(chunk)
