@@ -7,6 +7,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from partners.models import PriceListImport
 from partners.services import create_price_list_import, run_price_list_import
@@ -25,18 +26,23 @@ class Command(BaseCommand):
         try:
             partner = User.objects.get(username=options["partner"])
         except User.DoesNotExist:
-            raise CommandError(f"No user named {options['partner']!r}.") from None
+            raise CommandError(_("No user named %(name)r.") % {"name": options["partner"]}) from None
         failed = 0
         for path in options["paths"]:
             failed += not self._import_one(Path(path), partner, dry_run=options["dry_run"])
         if failed:
-            raise CommandError(f"{failed} of {len(options['paths'])} file(s) rejected.")
+            raise CommandError(
+                _("%(failed)s of %(total)s file(s) rejected.")
+                % {"failed": failed, "total": len(options["paths"])}
+            )
 
     def _import_one(self, path: Path, partner, *, dry_run: bool) -> bool:
         try:
             content = path.read_bytes()
         except OSError as exc:
-            self.stderr.write(f"{path}: cannot read: {exc.strerror or exc}")
+            self.stderr.write(
+                _("%(path)s: cannot read: %(error)s") % {"path": path, "error": exc.strerror or exc}
+            )
             return False
         try:
             record = create_price_list_import(
@@ -52,28 +58,48 @@ class Command(BaseCommand):
             return False
         record = run_price_list_import(price_list_import=record)
         if record.status != PriceListImport.Status.SUCCEEDED:
-            self.stderr.write(f"{path}: rejected ({len(record.errors)} problem(s)):")
+            self.stderr.write(
+                _("%(path)s: rejected (%(count)s problem(s)):") % {"path": path, "count": len(record.errors)}
+            )
             for error in record.errors:
                 where = f"{error['path']}: " if error["path"] else ""
-                line = f" (line {error['line']})" if error.get("line") else ""
+                line = _(" (line %(line)s)") % {"line": error["line"]} if error.get("line") else ""
                 self.stderr.write(f"  {where}{error['message']}{line}")
             return False
         counts = record.plan["counts"]
-        verb = "would change" if dry_run else "imported"
+        template = (
+            _(
+                "%(path)s: shop %(shop)r would change: %(goods)s goods — %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(retired)s retired (%(ms)s ms, import #%(id)s)"
+            )
+            if dry_run
+            else _(
+                "%(path)s: shop %(shop)r imported: %(goods)s goods — %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(retired)s retired (%(ms)s ms, import #%(id)s)"
+            )
+        )
         self.stdout.write(
-            f"{path}: shop {record.plan['shop']!r} {verb}: {record.goods_total} goods — "
-            f"{counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged, "
-            f"{counts['retired']} retired ({record.duration_ms} ms, import #{record.pk})"
+            template
+            % {
+                "path": path,
+                "shop": record.plan["shop"],
+                "goods": record.goods_total,
+                "ms": record.duration_ms,
+                "id": record.pk,
+                **counts,
+            }
         )
         for change in record.plan["changes"]:
             if change["action"] == "updated":
                 self.stdout.write(
-                    f"  updated {change['external_id']} {change['name']}: {', '.join(change['fields'])}"
-                    f" (price {change['old_price']} → {change['new_price']},"
-                    f" quantity {change['old_quantity']} → {change['new_quantity']})"
+                    _(
+                        "  updated %(external_id)s %(name)s: %(fields)s (price %(old_price)s → %(new_price)s, "
+                        "quantity %(old_quantity)s → %(new_quantity)s)"
+                    )
+                    % {**change, "fields": ", ".join(change["fields"])}
                 )
             elif change["action"] == "retired":
-                self.stdout.write(f"  retired {change['external_id']} {change['name']}")
+                self.stdout.write(_("  retired %(external_id)s %(name)s") % change)
         if record.plan["changes_truncated"]:
-            self.stdout.write("  … (more changes not listed)")
+            self.stdout.write(_("  … (more changes not listed)"))
         return True
