@@ -273,13 +273,24 @@ def _latency_ms(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one process so far (0 when it is gone)."""
+def _cpu_seconds(pid: int) -> tuple[int, float]:
+    """(start time, user + system CPU seconds) of one process; (0, 0.0) when it is gone."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return 0, 0.0
+    return int(fields[19]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_spent(before: dict[int, tuple[int, float]]) -> float:
+    """CPU seconds the processes spent since `before`; a process that ended or whose id was reused
+    by another process since then is left out."""
+    spent = 0.0
+    for pid, (started, cpu) in before.items():
+        started_now, cpu_now = _cpu_seconds(pid)
+        if started_now == started:
+            spent += cpu_now - cpu
+    return spent
 
 
 def _worker_pids(master_pid: int) -> list[int]:
@@ -315,8 +326,11 @@ def measure(server: subprocess.Popen, url: str, **wrk_options) -> dict:
     backends = _database_backend_pids()
     db_before = {pid: _cpu_seconds(pid) for pid in backends}
     result = run_wrk(url, **wrk_options)
-    app = sum(_cpu_seconds(pid) - before for pid, before in app_before.items())
-    database = sum(_cpu_seconds(pid) - before for pid, before in db_before.items())
+    app = _cpu_spent(app_before)
+    database = _cpu_spent(db_before)
+    # Connections the workers opened during the run (a persistent connection reached its age).
+    for pid in set(_database_backend_pids()) - set(db_before):
+        database += _cpu_seconds(pid)[1]
     requests = max(result["requests"], 1)
     result["app_cpu_ms"] = app * 1000 / requests
     result["db_cpu_ms"] = database * 1000 / requests
