@@ -135,8 +135,6 @@ PRICE_LIST_IMPORT_STALE_SECONDS = env_int("PRICE_LIST_IMPORT_STALE_SECONDS", 240
 PRICE_LIST_URL_TIMEOUT = env_int("PRICE_LIST_URL_TIMEOUT", 20)
 # Hosts that URL imports may reach even though they resolve to private addresses.
 PRICE_LIST_URL_ALLOWED_HOSTS = env_list("PRICE_LIST_URL_ALLOWED_HOSTS")
-# A "running" import older than this is taken as interrupted (its worker died) and may run again.
-PRICE_LIST_IMPORT_STALE_SECONDS = env_int("PRICE_LIST_IMPORT_STALE_SECONDS", 3600)
 
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_BACKEND_PATH = env_str(
