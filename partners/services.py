@@ -101,7 +101,7 @@ def run_price_list_import(
 
     Crash rule: the apply is one transaction, so a worker that dies mid-apply changes nothing in the
     catalog, but its record stays "running". A "running" record whose `started_at` is older than
-    `STALE_AFTER` (setting PRICE_LIST_IMPORT_STALE_SECONDS, default one hour) is taken as failed and
+    `STALE_AFTER` (the setting PRICE_LIST_IMPORT_STALE_SECONDS) is taken as failed and
     retryable: the next call claims it again and runs it from the start, up to MAX_ATTEMPTS attempts;
     after that it is marked failed. Unexpected errors (not a bad file: a database outage, say) put the
     record back to pending while attempts remain, then re-raise so a task queue can retry it.
