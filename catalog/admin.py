@@ -215,8 +215,6 @@ class OfferAdmin(PartnerScopedMixin, ExportMixin, ModelAdmin):
     ]
     list_filter_submit = True
     search_fields = ["product__name", "model", "external_id", "shop__name"]
-    readonly_fields = ["created_at", "updated_at"]
-    autocomplete_fields = ["product", "shop"]
     inlines = [PriceHistoryInline]
     fieldsets = [
         (None, {"fields": ["shop", "product", "external_id", "model"]}),
@@ -240,6 +238,16 @@ class OfferAdmin(PartnerScopedMixin, ExportMixin, ModelAdmin):
         if obj.quantity <= low_stock_threshold():
             return "low", obj.quantity
         return "ok", obj.quantity
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field for _name, options in self.fieldsets for field in options["fields"]]
+
+    def has_add_permission(self, request):
+        # Offers, their prices and stock come from price-list imports (with price history), never by hand.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related("shop", "product__category")

@@ -199,3 +199,17 @@ def test_partner_shop_filter_offers_only_its_own_shops(client, partner, offers):
     body = response.content.decode()
     assert "Связной" in body
     assert "Евросеть" not in body
+
+
+def test_offers_are_read_only_even_for_managers(client, offers):
+    client.force_login(ManagerFactory())
+    ours = offers["ours"]
+
+    page = client.get(reverse("admin:catalog_offer_change", args=[ours.pk]))
+    post = client.post(reverse("admin:catalog_offer_change", args=[ours.pk]), {"price": "1", "quantity": "1"})
+    add = client.get(reverse("admin:catalog_offer_add"))
+
+    ours.refresh_from_db()
+    assert page.status_code == 200
+    assert (post.status_code, add.status_code) == (403, 403)
+    assert (ours.price, ours.quantity) == (Decimal("90000.00"), 20)
