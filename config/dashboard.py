@@ -162,6 +162,7 @@ def dashboard_callback(request, context):
     ]
     context.update(
         {
+            "title": _("Dashboard"),
             "dashboard_cards": cards,
             "dashboard_chart": _chart(user, today),
             "dashboard_chart_days": CHART_DAYS,
