@@ -75,7 +75,8 @@ class ProductDetailView(APIView):
         responses={200: ProductDetailOutputSerializer, **error_responses(400, 401, 404)},
     )
     def get(self, request):
-        serializer = ProductIdInputSerializer(data={"id": _id_from_request(request)})
+        product_id = _id_from_request(request)
+        serializer = ProductIdInputSerializer(data={} if product_id is None else {"id": product_id})
         serializer.is_valid(raise_exception=True)
         try:
             product = product_with_offers(product_id=serializer.validated_data["id"])

@@ -370,11 +370,21 @@ def test_product_details_unknown_id_is_a_404(user_client, catalog):
     assert response.json() == {"detail": "No product with this id.", "code": "not_found"}
 
 
-@pytest.mark.parametrize("params", [{}, {"id": "abc"}, {"id": "1.5"}, {"id": "0"}, {"id": ""}])
-def test_product_details_missing_or_non_integer_id_is_a_400(user_client, catalog, params):
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({}, "required"),
+        ({"id": ""}, "invalid"),
+        ({"id": "abc"}, "invalid"),
+        ({"id": "1.5"}, "invalid"),
+        ({"id": "0"}, "min_value"),
+    ],
+)
+def test_product_details_missing_or_non_integer_id_is_a_400(user_client, catalog, params, code):
     response = user_client.get("/products/details/", params)
 
     assert response.status_code == 400
+    assert response.json()["code"] == code
     assert list(response.json()["errors"]) == ["id"]
 
 
