@@ -28,7 +28,7 @@ PHONE_REGION = "RU"
 
 
 def _email_confirmation_max_age() -> int:
-    return getattr(settings, "EMAIL_CONFIRMATION_MAX_AGE", 3 * 24 * 3600)
+    return settings.EMAIL_CONFIRMATION_MAX_AGE
 
 
 def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:

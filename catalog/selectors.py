@@ -133,7 +133,7 @@ class ProductListing:
 
     def count(self) -> int:
         if self._count is None:
-            ttl = getattr(settings, "CATALOG_LISTING_COUNT_CACHE_SECONDS", 30)
+            ttl = settings.CATALOG_LISTING_COUNT_CACHE_SECONDS
             cached = cache.get(self._count_cache_key()) if ttl else None
             if cached is None:
                 cached = _listed_products(self.filters, self.offers).count()

@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST API ------------------------------------------------------------------------------------
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 0)
+# How long the token of an email-confirmation message stays valid.
+EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE_HOURS", 72) * 3600
+# The product listing's total needs a scan of every listed offer; it is cached this long (0: never).
+CATALOG_LISTING_COUNT_CACHE_SECONDS = env_int("CATALOG_LISTING_COUNT_CACHE_SECONDS", 30)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
