@@ -51,6 +51,16 @@ def price_list(goods: int, *, price: int = 100) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def forget_broker_connections() -> None:
+    """Drop the app's cached connection and producer pools, so they are rebuilt for the current broker.
+
+    Eager tasks run earlier in the session already built them for the default (unset) broker, and
+    Celery keeps them for the life of the app.
+    """
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker():
     """The app pointed at the test broker (not eager), and an embedded worker consuming from it."""
@@ -59,8 +69,8 @@ def worker():
     saved_max_age = database["CONN_MAX_AGE"]
     # The worker thread's connections close after each task, so the test database can be dropped.
     database["CONN_MAX_AGE"] = 0
-    app.close()
     app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
+    forget_broker_connections()
     with app.connection_for_write() as connection:
         connection.default_channel.queue_purge(app.conf.task_default_queue)
     from celery.contrib.testing.worker import start_worker
@@ -70,7 +80,7 @@ def worker():
             yield running
     finally:
         app.conf.update(saved)
-        app.close()
+        forget_broker_connections()
         database["CONN_MAX_AGE"] = saved_max_age
 
 
