@@ -77,7 +77,9 @@ def measure_engine(path: Path, partner_name: str) -> dict:
         record = create_price_list_import(
             partner=partner, content=content, file_name=path.name, source=PriceListImport.Source.CLI
         )
-        record = run_price_list_import(price_list_import=record)
+        record = run_price_list_import(
+            price_list_import=record, progress_every=int(os.environ.get("BENCH_PROGRESS_EVERY", "1000"))
+        )
         seconds = time.perf_counter() - started
     if record.status != PriceListImport.Status.SUCCEEDED:
         raise SystemExit(f"import failed: {record.errors[:5]}")

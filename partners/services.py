@@ -253,6 +253,7 @@ class _ProgressWriter:
         self.every = max(1, every)
         self.last = 0
         self.side = None
+        self.configured = False
         if connection.vendor == "postgresql" and not connection.in_atomic_block:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
@@ -263,7 +264,12 @@ class _ProgressWriter:
         table = PriceListImport._meta.db_table
         try:
             with self.side.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '2s'")
+                if not self.configured:
+                    # Never wait long on the row, and do not wait for a disk flush per write: a progress
+                    # figure lost in a crash is harmless (the import itself is rolled back then).
+                    cursor.execute("SET lock_timeout = '2s'")
+                    cursor.execute("SET synchronous_commit = off")
+                    self.configured = True
                 cursor.execute(
                     f"UPDATE {table} SET goods_processed = %s WHERE id = %s", [processed, self.record.pk]
                 )
@@ -493,7 +499,7 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
     copy = _copier()
     # With COPY, a chunk is also the step of the progress shown to other connections.
     every = getattr(progress, "every", COPY_BATCH)
-    for chunk in _chunks(plan.creates, max(500, min(COPY_BATCH, every)) if copy else batch):
+    for chunk in _chunks(plan.creates, max(COPY_MIN_CHUNK, min(COPY_BATCH, every)) if copy else batch):
         if copy:
             _copy_offers(copy, plan, chunk, product_ids, now)
             processed += len(chunk)
@@ -567,6 +573,8 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
 
 # Rows per COPY statement: large enough to be fast, small enough to keep the buffer small.
 COPY_BATCH = 10_000
+# Smaller COPY statements cost more than they show: progress moves in steps of at least this many goods.
+COPY_MIN_CHUNK = 5_000
 
 
 def _copier():

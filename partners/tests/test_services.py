@@ -535,6 +535,7 @@ def test_progress_is_visible_to_other_connections_while_the_import_runs(monkeypa
             observer.close()
 
     monkeypatch.setattr(services._ProgressWriter, "__call__", observe)
+    monkeypatch.setattr(services, "COPY_MIN_CHUNK", 1000)
     thread_errors: list[BaseException] = []
 
     def work():
