@@ -667,13 +667,15 @@ def _products_by_copy(copy, wanted: set[tuple[int, str]]) -> dict[tuple[int, str
         # Sorted inserts take row locks in one order, so two imports cannot deadlock on the same products.
         cursor.execute(
             f"INSERT INTO {product} (category_id, name) SELECT category_id, name FROM {table} "
-            "ORDER BY category_id, name ON CONFLICT DO NOTHING"
-        )
-        cursor.execute(
-            f"SELECT p.category_id, p.name, p.id FROM {product} p JOIN {table} t "
-            "ON p.category_id = t.category_id AND p.name = t.name"
+            "ORDER BY category_id, name ON CONFLICT DO NOTHING RETURNING category_id, name, id"
         )
         found = {(category_id, name): product_id for category_id, name, product_id in cursor.fetchall()}
+        if len(found) < len(wanted):  # some products existed already: read their ids
+            cursor.execute(
+                f"SELECT p.category_id, p.name, p.id FROM {product} p JOIN {table} t "
+                "ON p.category_id = t.category_id AND p.name = t.name"
+            )
+            found = {(category_id, name): product_id for category_id, name, product_id in cursor.fetchall()}
         cursor.execute(f"DROP TABLE {table}")
     return found
 
