@@ -69,6 +69,7 @@ class PriceList:
     shop: str
     categories: list[Category] = field(default_factory=list)
     goods: list[Good] = field(default_factory=list)
+    shop_line: int = 1  # where the shop name is written, for errors about the shop found later
 
     def category_names(self) -> dict[str, str]:
         """Partner category id → category name."""
@@ -278,6 +279,7 @@ def fast_parse(text: str) -> PriceList:
     if _UNUSUAL.search(text):
         raise _OutsideSubset
     shop: str | None = None
+    shop_line = 1
     categories: list[Category] = []
     goods: list[Good] = []
     declared: set[str] = set()
@@ -346,6 +348,7 @@ def fast_parse(text: str) -> PriceList:
                 seen_top.add(key)
                 if key == "shop":
                     shop = _text(value, MAX_SHOP_NAME)
+                    shop_line = line
                     section = ""
                 else:
                     if value:
@@ -374,7 +377,7 @@ def fast_parse(text: str) -> PriceList:
         _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods)
     if shop is None or len(seen_top) != 3:
         raise _OutsideSubset
-    return PriceList(shop=shop, categories=categories, goods=goods)
+    return PriceList(shop=shop, categories=categories, goods=goods, shop_line=shop_line)
 
 
 def _close_item(section, item, item_line, parameters, categories, goods, declared, seen_goods) -> None:
@@ -809,7 +812,7 @@ def build_price_list(tree: Any) -> PriceList:
             goods = _build_goods(check, node, declared, categories_present="categories" in top)
     if check.errors:
         raise PriceListInvalid(check.errors[:MAX_ERRORS])
-    return PriceList(shop=shop or "", categories=categories, goods=goods)
+    return PriceList(shop=shop or "", categories=categories, goods=goods, shop_line=top["shop"].line)
 
 
 def _build_goods(

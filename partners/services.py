@@ -135,7 +135,8 @@ def run_price_list_import(
                 _succeed(record, plan, started)
         except ValidationError as exc:
             progress.close()
-            return _fail(record, [PriceListError("shop", message, 1) for message in exc.messages], started)
+            errors = [PriceListError("shop", message, price_list.shop_line) for message in exc.messages]
+            return _fail(record, errors, started)
     except Exception as exc:
         progress.close()
         record.refresh_from_db(fields=["attempts"])
@@ -147,7 +148,9 @@ def run_price_list_import(
         record.errors = [
             {"path": "", "message": _("internal error: %(error)s") % {"error": exc}, "line": None}
         ]
-        record.save(update_fields=["status", "errors"])
+        if record.status == PriceListImport.Status.FAILED:
+            record.finished_at = timezone.now()
+        record.save(update_fields=["status", "errors", "finished_at"])
         raise
     return record
 

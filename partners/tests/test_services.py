@@ -625,3 +625,17 @@ def test_renamed_good_moves_to_another_product_while_other_offers_keep_theirs():
     assert Product.objects.filter(pk=old_product.pk).exists()
     other = Offer.objects.get(external_id="103")
     assert (other.product, other.price) == (black_tea, Decimal("205.00"))
+
+
+def test_shop_error_points_at_the_line_of_the_shop_name():
+    run_import(PartnerFactory(), SMALL)
+
+    record = run_import(PartnerFactory(), b"# price list\n\n" + SMALL_CHANGED)
+
+    assert record.errors == [
+        {
+            "path": "shop",
+            "message": "The shop “Чайная лавка” belongs to another partner; choose another shop name.",
+            "line": 3,
+        }
+    ]
