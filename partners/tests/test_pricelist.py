@@ -223,6 +223,16 @@ def test_bad_file_is_rejected_with_exact_errors(name, expected):
     assert errors_of((DATA / "bad" / name).read_bytes()) == expected
 
 
+@pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda path: path.name)
+def test_fast_path_never_accepts_a_bad_file(path):
+    try:
+        text = decode_price_list(path.read_bytes())
+    except PriceListInvalid:
+        return  # rejected before either path runs
+    with pytest.raises(_OutsideSubset):
+        fast_parse(text)
+
+
 def test_alias_bomb_is_rejected_without_expanding_it():
     errors = errors_of((DATA / "bad" / "alias_bomb.yaml").read_bytes())
 
