@@ -34,7 +34,8 @@ from config.api import error_responses
     summary="Products with the offers customers can order now",
     description=(
         "Each product lists its active offers from shops that accept orders and match the filters; a "
-        "product without such an offer is not listed. An invalid filter value is a 400."
+        "product without such an offer is not listed. An invalid filter value is a 400. The page is "
+        "always current; `count` is cached for a few seconds (CATALOG_LISTING_COUNT_CACHE_SECONDS)."
     ),
     parameters=[ProductListFilterInputSerializer],
     responses={200: ProductListOutputSerializer(many=True), **error_responses(400, 404, 429)},
