@@ -758,3 +758,13 @@ def test_a_partner_registered_elsewhere_keeps_its_type_through_profile_updates(c
 
     assert response.status_code == 200
     assert response.json()["type"] == "shop"
+
+
+def test_contact_list_query_count_does_not_grow(user, django_assert_max_num_queries):
+    api, _ = _auth_client(user)
+    ContactFactory.create_batch(5, user=user)
+
+    with django_assert_max_num_queries(3):  # token, user, contacts
+        response = api.get("/user/contacts/")
+
+    assert len(response.json()) == 5

@@ -441,3 +441,16 @@ def test_categories_lists_those_with_something_to_order(client, catalog):
         {"id": catalog["categories"]["laptops"].pk, "name": "Laptops"},
         {"id": catalog["categories"]["phones"].pk, "name": "Phones"},
     ]
+
+
+def test_shops_and_categories_query_counts_do_not_grow(client, django_assert_max_num_queries):
+    for _ in range(10):
+        OfferFactory()
+
+    with django_assert_max_num_queries(2):  # count, page
+        shops = client.get("/shops/")
+    with django_assert_max_num_queries(2):
+        categories = client.get("/categories/")
+
+    assert shops.json()["count"] == 10
+    assert categories.json()["count"] == 10
