@@ -88,6 +88,7 @@ def measure_engine(path: Path, partner_name: str) -> dict:
         "statements": counter["statements"],
         "goods": record.goods_total,
         "counts": record.plan["counts"],
+        "timings_ms": record.plan["timings_ms"],
     }
 
 
@@ -173,10 +174,17 @@ def recreate_database(url: str, env: dict) -> None:
 
 def line(label: str, result: dict) -> str:
     rate = result["goods"] / result["seconds"]
-    return (
+    text = (
         f"{label:<34} {result['goods']:>7} goods {result['seconds']:>8.2f} s {rate:>10,.0f} goods/s "
         f"{result['statements']:>7} statements {result['peak_mb']:>7.0f} MB peak"
     )
+    if "timings_ms" in result:
+        text += (
+            "  ("
+            + ", ".join(f"{phase} {ms / 1000:.2f} s" for phase, ms in result["timings_ms"].items())
+            + ")"
+        )
+    return text
 
 
 def main() -> None:
@@ -203,7 +211,7 @@ def main() -> None:
         "SECRET_KEY": "benchmark-only-secret-key-not-for-production-use-0123456789",
         "LOG_LEVEL": "WARNING",
     }
-    print(f"database {args.database_url}; files in {workdir}")
+    print(f"database {args.database_url}; files in {workdir}; load average {os.getloadavg()[0]:.1f}")
     recreate_database(args.database_url, env)
 
     def generate(goods: int, shop: str) -> Path:

@@ -117,6 +117,7 @@ def run_price_list_import(
             with record.file.open("rb") as stream:
                 content = stream.read()
             price_list = parse_price_list(content)
+            parsed = time.monotonic()
         except PriceListInvalid as exc:
             return _fail(record, exc.errors, started)
         record.shop_name = price_list.shop
@@ -129,9 +130,15 @@ def run_price_list_import(
                     partner=record.partner, name=price_list.shop, create=not record.is_dry_run
                 )
                 plan = plan_import(shop=shop, price_list=price_list)
+                planned = time.monotonic()
                 if not record.is_dry_run:
                     apply_plan(plan, price_list_import=record, progress=progress)
                 progress.close()
+                plan.timings_ms = {
+                    "parse": int((parsed - started) * 1000),
+                    "plan": int((planned - parsed) * 1000),
+                    "apply": int((time.monotonic() - planned) * 1000),
+                }
                 _succeed(record, plan, started)
         except ValidationError as exc:
             progress.close()
@@ -339,6 +346,7 @@ class ImportPlan:
     unchanged: int = 0
     retires: list[tuple[int, str, str, Decimal, int]] = field(default_factory=list)
     fingerprint: str = ""
+    timings_ms: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         changes: list[dict[str, Any]] = []
@@ -395,6 +403,8 @@ class ImportPlan:
             "changes_truncated": total_changes > len(changes),
             "fingerprint": self.fingerprint,
             "replanned": False,
+            # Where the time went (the commit comes after: duration_ms covers it).
+            "timings_ms": self.timings_ms,
         }
 
 
