@@ -31,8 +31,8 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = max_requests // 10
 
-# Load the app once in the master, so workers fork with the code already imported.
-preload_app = True
+# Each worker imports the app itself, so a HUP (`systemctl reload`) starts workers on new code.
+preload_app = False
 
 # Logs to stdout/stderr for the process supervisor. The application logs one JSON line per request
 # itself (with the user and request id); GUNICORN_ACCESS_LOG=off leaves only that one.

@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from config.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter, redact_text
@@ -77,6 +78,21 @@ def test_logged_request_names_the_signed_in_user_and_never_the_token_or_query(cl
     assert line["user_id"] == user.pk
     assert line["path"] == "/admin/"
     assert SECRET_TOKEN not in output
+
+
+@pytest.mark.django_db
+def test_token_authenticated_api_request_logs_the_user_but_never_the_token(log_lines):
+    from knox.models import AuthToken
+
+    user = UserFactory()
+    _, token = AuthToken.objects.create(user=user)
+
+    response = APIClient().get("/user/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert response.status_code == 200
+    [line] = request_lines(log_lines())
+    assert (line["user_id"], line["path"], line["status"]) == (user.pk, "/user/", 200)
+    assert token not in json.dumps(log_lines())
 
 
 def test_log_messages_and_extra_fields_are_redacted(log_lines):
