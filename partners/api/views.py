@@ -153,7 +153,16 @@ class PartnerUpdateView(APIView):
             raise exceptions.ValidationError(
                 {"non_field_errors": [_("Send either a file or a URL, not both.")]}, code="invalid"
             )
-        if has_file or (request.content_type or "").startswith("multipart/"):
+        if not has_file and "url" not in request.data:
+            raise exceptions.ValidationError(
+                {
+                    "non_field_errors": [
+                        _("Send a price list: a multipart `file`, or a `url` to fetch it from.")
+                    ]
+                },
+                code="required",
+            )
+        if has_file:
             serializer = PriceListUploadInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             upload = serializer.validated_data["file"]

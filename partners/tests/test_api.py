@@ -195,11 +195,40 @@ def test_empty_file_is_refused(partner_client):
     assert PriceListImport.objects.count() == 0
 
 
-def test_neither_file_nor_url_is_refused(partner_client):
-    response = partner_client.post("/partner_update/", {}, format="json")
+@pytest.mark.parametrize("request_format", ["json", "multipart"])
+def test_neither_file_nor_url_is_refused(partner_client, request_format):
+    response = partner_client.post("/partner_update/", {}, format=request_format)
 
     assert response.status_code == 400
-    assert set(response.json()["errors"]) == {"url"}
+    message = "Send a price list: a multipart `file`, or a `url` to fetch it from."
+    assert response.json() == {
+        "detail": message,
+        "code": "required",
+        "errors": {"non_field_errors": [message]},
+    }
+    assert PriceListImport.objects.count() == 0
+
+
+def test_url_sent_as_form_data_like_the_original_clients_is_fetched(partner_client, settings, local_server):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    local_server.routes["/tea.yaml"] = Route(body=SMALL)
+
+    response = partner_client.post(
+        "/partner_update/", {"url": local_server.url("/tea.yaml"), "dry_run": "1"}, format="multipart"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["source"], response.json()["dry_run"]) == ("url", True)
+
+
+def test_unknown_fields_are_refused(partner_client):
+    response = partner_client.post(
+        "/partner_update/", {"url": "https://example.com/a.yaml", "shop": 1}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"shop"}
+    assert PriceListImport.objects.count() == 0
 
 
 def test_file_and_url_together_are_refused(partner_client):
