@@ -595,7 +595,16 @@ def _copier():
     if connection.vendor != "postgresql":
         return None
     connection.ensure_connection()
-    return copy_rows if hasattr(connection.connection.cursor(), "copy_expert") else None
+    # psycopg2 cursors have copy_expert; other drivers take the bulk_create path.
+    return copy_rows if _has_copy_expert() else None
+
+
+def _has_copy_expert() -> bool:
+    raw = connection.connection.cursor()
+    try:
+        return hasattr(raw, "copy_expert")
+    finally:
+        raw.close()
 
 
 def copy_rows(table: str, columns: tuple[str, ...], rows) -> None:
