@@ -162,8 +162,12 @@ def run_price_list_import(
     return record
 
 
-def apply_previewed_import(*, preview: PriceListImport, actor: User) -> PriceListImport:
-    """Apply the file of a succeeded dry run as a new import; plan again if the shop changed since."""
+def prepare_previewed_import(*, preview: PriceListImport, actor: User) -> PriceListImport:
+    """A pending import of a succeeded dry run's file, remembering what the preview saw.
+
+    Run it with `run_price_list_import` (or queue it): the run plans against the shop's offers as they
+    are then, and marks `plan["replanned"]` when they changed since the preview.
+    """
     if not preview.is_dry_run or preview.status != PriceListImport.Status.SUCCEEDED:
         raise ValidationError(_("Only a succeeded preview (dry run) can be applied."), code="not_a_preview")
     if not (actor.is_staff or actor.pk == preview.partner_id):
@@ -177,13 +181,15 @@ def apply_previewed_import(*, preview: PriceListImport, actor: User) -> PriceLis
         source=preview.source,
         source_url=preview.source_url,
     )
-    record = run_price_list_import(price_list_import=record)
-    if record.status == PriceListImport.Status.SUCCEEDED and record.plan.get(
-        "fingerprint"
-    ) != preview.plan.get("fingerprint"):
-        record.plan["replanned"] = True
-        record.save(update_fields=["plan"])
+    record.plan = {"previewed_fingerprint": preview.plan.get("fingerprint")}
+    record.save(update_fields=["plan"])
     return record
+
+
+def apply_previewed_import(*, preview: PriceListImport, actor: User) -> PriceListImport:
+    """Apply the file of a succeeded dry run now, as a new import; plan again if the shop changed since."""
+    record = prepare_previewed_import(preview=preview, actor=actor)
+    return run_price_list_import(price_list_import=record)
 
 
 def _claim(record: PriceListImport) -> bool:
@@ -229,7 +235,11 @@ def _succeed(record: PriceListImport, plan: ImportPlan, started: float) -> None:
     record.unchanged_count = plan.unchanged
     record.retired_count = len(plan.retires)
     record.goods_processed = record.goods_total
+    previewed_fingerprint = (record.plan or {}).get("previewed_fingerprint")
     record.plan = plan.summary()
+    if previewed_fingerprint:
+        record.plan["previewed_fingerprint"] = previewed_fingerprint
+        record.plan["replanned"] = previewed_fingerprint != record.plan["fingerprint"]
     record.errors = []
     record.finished_at = timezone.now()
     record.duration_ms = int((time.monotonic() - started) * 1000)

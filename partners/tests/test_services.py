@@ -23,6 +23,7 @@ from partners.services import (
     apply_previewed_import,
     create_price_list_import,
     export_price_list,
+    prepare_previewed_import,
     run_price_list_import,
     set_shop_accepting_orders,
 )
@@ -419,6 +420,24 @@ def test_applying_a_stale_preview_plans_again_and_says_so():
     assert applied.plan["replanned"] is True
     assert applied.plan["fingerprint"] != preview.plan["fingerprint"]
     assert Offer.objects.get(external_id="103").quantity == 3
+
+
+def test_a_prepared_preview_checks_for_changes_when_it_runs_not_when_it_is_queued():
+    partner = PartnerFactory()
+    run_import(partner, SMALL)
+    preview = run_import(partner, SMALL_CHANGED, dry_run=True)
+    pending = prepare_previewed_import(preview=preview, actor=partner)
+    assert pending.status == PriceListImport.Status.PENDING
+    assert Offer.objects.get(external_id="101").price == Decimal("349.90")
+    # The shop changes while the import waits in the queue.
+    Offer.objects.filter(external_id="103").update(quantity=1)
+
+    applied = run_price_list_import(price_list_import=pending)
+
+    assert applied.status == PriceListImport.Status.SUCCEEDED
+    assert applied.plan["replanned"] is True
+    assert applied.plan["previewed_fingerprint"] == preview.plan["fingerprint"]
+    assert Offer.objects.get(external_id="101").price == Decimal("379.90")
 
 
 def test_only_a_succeeded_dry_run_of_ones_own_can_be_applied():
