@@ -28,12 +28,13 @@ from partners.models import PriceListImport, Shop
 from partners.services import (
     apply_previewed_import,
     create_price_list_import,
+    prepare_previewed_import,
     run_price_list_import,
     set_shop_accepting_orders,
 )
 from partners.tasks import start_price_list_import
 
-# Uploads above this size are checked by a worker (when a broker is configured) rather than in the request.
+# Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
 PREVIEW_IN_BACKGROUND_ABOVE = 2 * 1024 * 1024
 
 STATUS_COLORS = {
@@ -42,6 +43,10 @@ STATUS_COLORS = {
     PriceListImport.Status.SUCCEEDED.value: "success",
     PriceListImport.Status.FAILED.value: "danger",
 }
+
+
+def background_threshold() -> int:
+    return getattr(settings, "PRICE_LIST_BACKGROUND_BYTES", PREVIEW_IN_BACKGROUND_ABOVE)
 
 
 def finish_dialog(request, url: str) -> HttpResponse:
@@ -98,8 +103,7 @@ class PriceListUploadMixin:
 
     def check_uploaded(self, request, preview: PriceListImport, *, size: int, shop: Shop | None = None):
         """Plan the upload: small files right away, large ones in the background when a broker exists."""
-        threshold = getattr(settings, "PRICE_LIST_BACKGROUND_BYTES", PREVIEW_IN_BACKGROUND_ABOVE)
-        if size > threshold and start_price_list_import(price_list_import=preview):
+        if size > background_threshold() and start_price_list_import(price_list_import=preview):
             self.message_user(
                 request,
                 gettext(
@@ -404,7 +408,17 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
             self.message_user(request, gettext("A price list with errors cannot be applied."), messages.ERROR)
             return redirect("admin:partners_pricelistimport_preview", preview.pk)
         try:
-            applied = apply_previewed_import(preview=preview, actor=request.user)
+            if preview.file_size > background_threshold():
+                applied = prepare_previewed_import(preview=preview, actor=request.user)
+                if start_price_list_import(price_list_import=applied):
+                    self.message_user(
+                        request,
+                        gettext("The price list is being imported in the background."),
+                        messages.INFO,
+                    )
+                    return redirect("admin:partners_pricelistimport_change", applied.pk)
+            else:
+                applied = apply_previewed_import(preview=preview, actor=request.user)
         except ValidationError as error:
             report_validation_error(self, request, error)
             return redirect("admin:partners_pricelistimport_preview", preview.pk)
@@ -432,12 +446,8 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
                 },
                 messages.SUCCESS,
             )
-        elif applied.status == PriceListImport.Status.FAILED:
-            self.message_user(request, gettext("The import failed; nothing was changed."), messages.ERROR)
         else:
-            self.message_user(
-                request, gettext("The price list is being imported in the background."), messages.INFO
-            )
+            self.message_user(request, gettext("The import failed; nothing was changed."), messages.ERROR)
         return redirect("admin:partners_pricelistimport_change", applied.pk)
 
     def progress_view(self, request, object_id):

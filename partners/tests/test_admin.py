@@ -535,3 +535,41 @@ def test_uploading_another_shops_file_from_a_shop_page_warns(client, partner, sh
     assert [level for level, _text in messages_of(response)] == ["warning"]
     assert "Чайный домик" in messages_of(response)[0][1]
     assert Offer.objects.count() == 0
+
+
+def test_applying_a_large_preview_runs_in_the_background_with_progress(
+    client, partner, shop, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from partners.services import run_price_list_import
+    from partners.tasks import import_price_list_task
+
+    client.force_login(partner)
+    upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+    preview = PriceListImport.objects.get()
+    queued = []
+    settings.PRICE_LIST_BACKGROUND_BYTES = 10
+    monkeypatch.setattr(import_price_list_task.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(
+        import_price_list_task, "apply_async", lambda args=None, **options: queued.append(args)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:partners_pricelistimport_preview", args=[preview.pk]), {"apply": "1"}
+        )
+
+    record = PriceListImport.objects.get(is_dry_run=False)
+    change_url = reverse("admin:partners_pricelistimport_change", args=[record.pk])
+    assert response["Location"] == change_url
+    assert queued == [[record.pk]]
+    assert record.status == PriceListImport.Status.PENDING
+    assert Offer.objects.count() == 0
+    assert 'id="import-progress"' in client.get(change_url).content.decode()
+
+    run_price_list_import(price_list_import=record)
+
+    record.refresh_from_db()
+    assert record.status == PriceListImport.Status.SUCCEEDED
+    assert record.plan["replanned"] is False
+    assert Offer.objects.filter(shop=shop).count() == 2
+    assert 'id="import-progress"' not in client.get(change_url).content.decode()
