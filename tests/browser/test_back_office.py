@@ -122,3 +122,32 @@ def test_partner_uploads_previews_and_applies_a_price_list(
         "102",
         "201",
     ]
+
+
+def test_import_page_follows_a_background_import_until_it_finishes(
+    page, live_server, login, screenshot, partners_group
+):
+    partner = PartnerFactory(username="bulk-partner", is_staff=True)
+    make_partner(user=partner)
+    shop = ShopFactory(name="Оптовый склад", owner=partner)
+    record = PriceListImport.objects.create(
+        partner=partner,
+        shop=shop,
+        shop_name=shop.name,
+        source=PriceListImport.Source.API,
+        status=PriceListImport.Status.RUNNING,
+        goods_total=40_000,
+        goods_processed=10_000,
+    )
+
+    login(partner.username, DEFAULT_PASSWORD)
+    page.goto(f"{live_server.url}/admin/partners/pricelistimport/{record.pk}/change/")
+    page.wait_for_selector("#import-progress")
+    screenshot("partner-import-progress")
+
+    PriceListImport.objects.filter(pk=record.pk).update(
+        status=PriceListImport.Status.SUCCEEDED, goods_processed=40_000, created_count=40_000
+    )
+
+    page.wait_for_selector("#import-progress", state="detached", timeout=20_000)
+    assert "40000" in page.inner_text("#import-summary").replace("\xa0", "").replace(" ", "")
