@@ -39,6 +39,26 @@ class Pagination(PageNumberPagination):
             )
         return min(value, self.max_page_size)
 
+    def get_page_number(self, request: Any, paginator: Any) -> int:
+        """`?page=` must be a positive integer (or `last`): anything else is a 400 naming `page`.
+
+        A well-formed page past the end stays a 404, as before.
+        """
+        raw = request.query_params.get(self.page_query_param)
+        if raw is None or raw == "":
+            return 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise exceptions.ValidationError(
+                {self.page_query_param: [_("A positive integer is required.")]}, code="invalid"
+            )
+        return value
+
 
 class StrictInputMixin:
     """Input serializers with this mixin refuse fields they do not declare instead of ignoring them.

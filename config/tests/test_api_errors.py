@@ -51,3 +51,24 @@ def test_an_unsupported_media_type_is_a_415_in_the_error_shape():
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
+def test_a_page_that_is_not_a_positive_integer_is_a_400_naming_the_page(page):
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get("/shops/", {"page": page})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "page: A positive integer is required.",
+        "code": "invalid",
+        "errors": {"page": ["A positive integer is required."]},
+    }
+
+
+@pytest.mark.django_db
+def test_the_last_page_keyword_still_answers_the_last_page():
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").get("/shops/", {"page": "last"})
+
+    assert response.status_code == 200
+    assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}

@@ -93,3 +93,24 @@ def test_schema_and_swagger_ui_are_served():
     assert b"/products/details/" in schema.content
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+def test_every_paginated_list_documents_the_400_and_404_of_its_page_parameters(schema_and_warnings):
+    schema = schema_and_warnings[0]
+    paginated = {
+        path: operations["get"]
+        for path, operations in schema["paths"].items()
+        if "get" in operations
+        and {"page", "page_size"} <= {p["name"] for p in operations["get"].get("parameters", [])}
+    }
+    undocumented = {
+        path: sorted({"400", "404"} - set(operation["responses"]))
+        for path, operation in paginated.items()
+        if {"400", "404"} - set(operation["responses"])
+    }
+
+    assert sorted(paginated) == ["/categories/", "/orders/", "/partner/orders/", "/products/", "/shops/"]
+    assert undocumented == {}
+    assert paginated["/orders/"]["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ApiError"
+    }

@@ -1,0 +1,30 @@
+"""The OpenAPI schema generator of the API (kept apart from config.api, which DRF's settings import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+
+from config.api import ApiErrorSerializer
+
+
+class AutoSchema(_SpectacularAutoSchema):
+    """The schema generator: a paginated list also documents the errors of `?page=` and `?page_size=`."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction)
+        if self.method == "GET" and self._get_pagination_parameters():
+            for code in (400, 404):
+                if str(code) not in responses:
+                    error = OpenApiResponse(ApiErrorSerializer, description=_PAGE_ERROR_DESCRIPTIONS[code])
+                    responses[str(code)] = self._get_response_for_code(error, str(code), direction=direction)
+        return responses
+
+
+_PAGE_ERROR_DESCRIPTIONS = {
+    400: _("`page` or `page_size` is not a positive integer."),
+    404: _("The page is past the end of the list."),
+}
