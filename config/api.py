@@ -87,11 +87,48 @@ def _flatten(detail: Any) -> Any:
     return str(detail)
 
 
+_NON_FIELD_KEYS = ("non_field_errors", "__all__")
+
+
+def _error_paths(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Field errors as one flat mapping of path → messages, e.g. `contact.city` or `items[2].quantity`.
+
+    Nested serializers report their errors as nested objects; flattening them keeps the documented
+    shape (`errors` maps a name to a list of strings) and still says exactly where the problem is.
+    A nested object's own errors (e.g. "expected an object") are filed under the object's name.
+    """
+    paths: dict[str, list[str]] = {}
+
+    def add(path: str, messages: list[str]) -> None:
+        paths.setdefault(path or "non_field_errors", []).extend(messages)
+
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in _NON_FIELD_KEYS:
+                path = prefix
+            elif isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for sub_path, messages in _error_paths(value, path).items():
+                add(sub_path, messages)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, (dict, list)) for item in detail):
+            add(prefix, [str(item) for item in detail])
+        else:
+            for index, item in enumerate(detail):
+                for sub_path, messages in _error_paths(item, f"{prefix}[{index}]").items():
+                    add(sub_path, messages)
+    else:
+        add(prefix, [str(detail)])
+    return paths
+
+
 def _first_message(errors: Any) -> str:
     if isinstance(errors, dict):
         for key, value in errors.items():
             message = _first_message(value)
-            return message if key in ("non_field_errors", "__all__") else f"{key}: {message}"
+            return message if key in _NON_FIELD_KEYS else f"{key}: {message}"
     if isinstance(errors, list) and errors:
         return _first_message(errors[0])
     return str(errors)
@@ -140,6 +177,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes()
         body: dict[str, Any] = {"code": _first_code(codes)}
         if isinstance(errors, dict) and not (len(errors) == 1 and "detail" in errors):
+            errors = _error_paths(exc.detail)
             body["detail"] = _first_message(errors)
             body["errors"] = errors
         elif isinstance(errors, list):

@@ -72,3 +72,43 @@ def test_the_last_page_keyword_still_answers_the_last_page():
 
     assert response.status_code == 200
     assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
+
+
+@pytest.mark.django_db
+def test_errors_of_a_nested_object_are_keyed_by_their_dotted_path():
+    from accounts import services as account_services
+    from accounts.tests.factories import UserFactory
+    from orders.models import Order
+
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {account_services.issue_token(user=UserFactory())}")
+
+    response = api.post(
+        "/products/order/", {"product_info": 1, "quantity": 1, "contact": {"city": "x" * 101}}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "contact.city: Ensure this field has no more than 100 characters.",
+        "code": "max_length",
+        "errors": {"contact.city": ["Ensure this field has no more than 100 characters."]},
+    }
+    assert Order.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_nested_object_of_the_wrong_type_is_reported_under_its_own_name():
+    from accounts import services as account_services
+    from accounts.tests.factories import UserFactory
+
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {account_services.issue_token(user=UserFactory())}")
+
+    response = api.post("/products/order/", {"product_info": 1, "quantity": 1, "contact": 5}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "contact: Invalid data. Expected a dictionary, but got int.",
+        "code": "invalid",
+        "errors": {"contact": ["Invalid data. Expected a dictionary, but got int."]},
+    }
