@@ -139,15 +139,22 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
 
 
 class PriceListImportFailedOutputSerializer(serializers.Serializer):
-    """A price list that failed validation: the error shape, plus the kept import record."""
+    """A refused upload: the error shape, plus the kept import record when the file itself was invalid.
+
+    Refusals of the request (no file or URL, a refused URL, a bad `dry_run`) store nothing, so they
+    answer the plain error shape without `import`.
+    """
 
     detail = serializers.CharField()
     code = serializers.CharField()
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Messages per place in the file (with line numbers)."),
+        required=False,
+        help_text=_("Messages per field, or per place in the file (with line numbers)."),
     )
-    import_ = PriceListImportOutputSerializer()
+    import_ = PriceListImportOutputSerializer(
+        required=False, help_text=_("The failed import record, when the price list itself was invalid.")
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -631,3 +631,22 @@ def test_partner_endpoints_are_in_the_schema():
         "403",
         "413",
     }
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [("", {}), ("", {"url": "ftp://example.com/x.yaml"}), ("?dry_run=maybe", {})],
+)
+def test_partner_update_refusals_of_the_input_match_the_documented_400(partner_client, query, body):
+    schema = client_for(ManagerFactory()).get("/api/schema/?format=json").json()
+    documented = schema["paths"]["/partner_update/"]["post"]["responses"]["400"]["content"][
+        "application/json"
+    ]
+    component = schema["components"]["schemas"][documented["schema"]["$ref"].rsplit("/", 1)[1]]
+
+    response = partner_client.post(f"/partner_update/{query}", body, format="json")
+
+    assert response.status_code == 400
+    assert set(component["required"]) <= set(response.json())
+    assert set(response.json()) <= set(component["properties"])
+    assert PriceListImport.objects.count() == 0
