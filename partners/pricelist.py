@@ -263,7 +263,10 @@ def _unquote(raw: str) -> str:
         return raw[1:-1]
     if "\\" in _JSON_ESCAPE.sub("", raw[1:-1]):
         raise _OutsideSubset
-    return json.loads(raw, strict=False)
+    text = json.loads(raw, strict=False)
+    if "\x00" in text:
+        raise _OutsideSubset  # the YAML reader reports it with its line
+    return text
 
 
 def fast_parse(text: str) -> PriceList:
@@ -540,6 +543,11 @@ def read_with_yaml(text: str) -> Any:
                         )
                     )
                 if kind is yaml.ScalarEvent:
+                    if "\x00" in event.value:
+                        # Only an escape (\0, \x00, \u0000) can write it; no database column can store it.
+                        errors.append(
+                            PriceListError("", _("text must not contain the NUL character (\\0)"), line)
+                        )
                     node = Scalar(event.value, event.style or "", line)
                 else:
                     container = Mapping(line) if kind is yaml.MappingStartEvent else Sequence(line)

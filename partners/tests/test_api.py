@@ -650,3 +650,18 @@ def test_partner_update_refusals_of_the_input_match_the_documented_400(partner_c
     assert set(component["required"]) <= set(response.json())
     assert set(response.json()) <= set(component["properties"])
     assert PriceListImport.objects.count() == 0
+
+
+def test_a_nul_character_in_the_file_is_a_clear_400_and_nothing_is_stored(partner_client):
+    content = SMALL.replace("shop: Чайная лавка".encode(), 'shop: "Чайная\\0лавка"'.encode())
+    assert content != SMALL
+
+    response = upload(partner_client, content)
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid_price_list"
+    assert body["errors"] == {"file": ["text must not contain the NUL character (\\0) (line 2)"]}
+    assert PriceListImport.objects.get().status == PriceListImport.Status.FAILED
+    assert Offer.objects.count() == 0
+    assert Shop.objects.count() == 0

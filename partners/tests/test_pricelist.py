@@ -377,3 +377,33 @@ def test_fast_path_never_disagrees_on_tricky_parameter_values(value):
 
     if fast is not None:
         assert fast == slow
+
+
+NUL_TEMPLATE = """shop: {shop}
+categories:
+  - id: 1
+    name: Tea
+goods:
+  - id: 1
+    category: 1
+    name: {name}
+    price: 10
+    quantity: 1
+    parameters:
+      {key}: {value}
+"""
+
+
+@pytest.mark.parametrize(
+    ("place", "line"),
+    [("shop", 1), ("name", 8), ("key", 12), ("value", 12)],
+)
+@pytest.mark.parametrize("escape", ["\\0", "\\u0000", "\\x00"])
+def test_a_nul_character_written_as_an_escape_is_refused_with_its_line(place, line, escape):
+    fields = {"shop": "Shop", "name": "Green tea", "key": "Weight", "value": "100"}
+    fields[place] = f'"a{escape}b"'
+    text = NUL_TEMPLATE.format(**fields)
+
+    with pytest.raises(_OutsideSubset):
+        fast_parse(text)
+    assert errors_of(text.encode()) == [f"text must not contain the NUL character (\\0) (line {line})"]
