@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -160,12 +161,20 @@ def django_validation_error_to_drf(error: DjangoValidationError) -> exceptions.A
     return exc
 
 
+# Django's get_object_or_404 says "No Order matches the given query.": English whatever the language,
+# and naming an internal class. It answers the translated "Not found." instead.
+_GET_OBJECT_OR_404_MESSAGE = re.compile(r"No \w+ matches the given query\.")
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error answers `{"detail": str, "code": str, "errors": {...}?}` with its right status."""
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) if str(exc) else _("Not found."))
+        message = str(exc)
+        if not message or _GET_OBJECT_OR_404_MESSAGE.fullmatch(message):
+            message = _("Not found.")
+        exc = exceptions.NotFound(message)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
 

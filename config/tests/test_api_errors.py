@@ -112,3 +112,21 @@ def test_a_nested_object_of_the_wrong_type_is_reported_under_its_own_name():
         "code": "invalid",
         "errors": {"contact": ["Invalid data. Expected a dictionary, but got int."]},
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "detail"), [("en", "Not found."), ("ru", "Не найдено.")], ids=["en", "ru"]
+)
+def test_an_unknown_id_answers_a_translated_message_without_internal_model_names(language, detail):
+    from accounts import services as account_services
+    from accounts.tests.factories import UserFactory
+
+    api = APIClient(HTTP_ACCEPT_LANGUAGE=language)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {account_services.issue_token(user=UserFactory())}")
+
+    order = api.get("/orders/info/", {"id": 999999})
+    contact = api.patch("/user/contacts/999999/", {"city": "Tver"}, format="json")
+
+    assert (order.status_code, order.json()) == (404, {"detail": detail, "code": "not_found"})
+    assert (contact.status_code, contact.json()) == (404, {"detail": detail, "code": "not_found"})
