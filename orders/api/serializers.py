@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Order, OrderItem
+from orders.services import normalize_phone
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -48,6 +50,15 @@ class OrderConfirmInputSerializer(serializers.Serializer):
     address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     contact = StrictIntegerField(min_value=1, required=False, help_text=_("One of your contacts' ids."))
+
+    def validate_phone(self, value: str) -> str:
+        """A phone that is not a phone is reported on the `phone` field (the service checks it again)."""
+        if value.strip():
+            try:
+                normalize_phone(value)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError(error.messages, code="invalid_phone") from None
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "contact" in attrs and (attrs["address"] or attrs["phone"]):

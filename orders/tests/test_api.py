@@ -595,3 +595,20 @@ def test_order_info_query_count_does_not_grow_with_the_lines(client, buyer, line
 
     assert len(response.json()["items"]) == lines
     assert len(response.json()["history"]) == 2
+
+
+def test_confirm_names_the_phone_field_when_the_phone_is_not_a_phone(client, buyer, offer):
+    basket = OrderFactory(user=buyer)
+    OrderItemFactory(order=basket, offer=offer, quantity=4)
+
+    response = client.post("/orders/confirm/", {"id": basket.pk, "address": "Москва", "phone": "12345"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "phone: “12345” is not a phone number.",
+        "code": "invalid_phone",
+        "errors": {"phone": ["“12345” is not a phone number."]},
+    }
+    assert Order.objects.get().state == "basket"
+    assert stock(offer) == 10
+    assert OrderEvent.objects.count() == 0
