@@ -130,3 +130,22 @@ def test_an_unknown_id_answers_a_translated_message_without_internal_model_names
 
     assert (order.status_code, order.json()) == (404, {"detail": detail, "code": "not_found"})
     assert (contact.status_code, contact.json()) == (404, {"detail": detail, "code": "not_found"})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000],
+    ids=["arrays", "objects"],
+)
+def test_json_nested_too_deeply_is_a_400_parse_error_not_a_crash(body):
+    from accounts.models import User
+
+    response = APIClient(HTTP_ACCEPT_LANGUAGE="en").post("/register/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - the JSON is nested too deeply.",
+        "code": "parse_error",
+    }
+    assert User.objects.count() == 0
