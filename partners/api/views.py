@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -148,6 +149,10 @@ class PartnerUpdateView(APIView):
         if declared.isdigit() and int(declared) > limit + MULTIPART_OVERHEAD:
             raise _too_large()
         dry_run = _dry_run_from_query(request)
+        if not isinstance(request.data, Mapping):  # a JSON null, number, string or list
+            raise exceptions.ValidationError(
+                _("Send a JSON object with a `url`, or a multipart `file`."), code="invalid"
+            )
         has_file = "file" in request.FILES
         if has_file and "url" in request.data:
             raise exceptions.ValidationError(

@@ -665,3 +665,15 @@ def test_a_nul_character_in_the_file_is_a_clear_400_and_nothing_is_stored(partne
     assert PriceListImport.objects.get().status == PriceListImport.Status.FAILED
     assert Offer.objects.count() == 0
     assert Shop.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", ["null", "5", '"url"', '["url"]', "[]"])
+def test_partner_update_with_a_json_body_that_is_not_an_object_is_a_400(partner_client, body):
+    response = partner_client.post("/partner_update/?dry_run=1", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "Send a JSON object with a `url`, or a multipart `file`.",
+        "code": "invalid",
+    }
+    assert PriceListImport.objects.count() == 0
