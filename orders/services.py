@@ -103,6 +103,33 @@ def _stock_problem(offer: Offer, requested: int) -> ValidationError | None:
     )
 
 
+def _max_order_total() -> Decimal:
+    """The largest total `Order.total` can store (999999999999.99 for 14 digits, 2 after the point)."""
+    field = Order._meta.get_field("total")
+    return Decimal(10) ** (field.max_digits - field.decimal_places) - Decimal(1).scaleb(-field.decimal_places)
+
+
+def _total_problem(total: Decimal) -> ValidationError | None:
+    """An order above what `Order.total` can store would fail in the database: refuse it clearly."""
+    limit = _max_order_total()
+    if total <= limit:
+        return None
+    return ValidationError(
+        _(
+            "The order total %(total)s is more than an order can hold (%(limit)s): "
+            "order fewer units or split the order."
+        )
+        % {"total": total, "limit": limit},
+        code="order_total_too_large",
+    )
+
+
+def _basket_total_problem(basket: Order) -> ValidationError | None:
+    """The same check for the basket at the current offer prices, so it never holds what cannot be ordered."""
+    items = basket.items.select_related("offer").only("quantity", "offer__price")
+    return _total_problem(sum((item.offer.price * item.quantity for item in items), Decimal("0")))
+
+
 def normalize_phone(phone: str) -> str:
     """A phone number in E.164 (`+79161234567`); numbers without a country code are Russian."""
     text = (phone or "").strip()
@@ -156,7 +183,8 @@ def add_to_basket(*, user: User, offer_id: int, quantity: int, city: str = "") -
     """Add `quantity` of an offer to the user's basket (creating it); the same offer again adds up.
 
     Raises Http404 for an unknown offer and ValidationError (`invalid_quantity`, `offer_inactive`,
-    `shop_not_accepting_orders`, `out_of_stock`) when the offer cannot be ordered in that quantity.
+    `shop_not_accepting_orders`, `out_of_stock`, `order_total_too_large`) when the offer cannot be
+    ordered in that quantity.
     """
     quantity = _check_quantity(quantity)
     offer = _get_offer(offer_id)
@@ -173,6 +201,9 @@ def add_to_basket(*, user: User, offer_id: int, quantity: int, city: str = "") -
     else:
         item.quantity = F("quantity") + quantity
         item.save(update_fields=["quantity"])
+    problem = _basket_total_problem(basket)
+    if problem:
+        raise problem  # the atomic block rolls the line back
     update_fields = ["updated_at"]
     if city and basket.city != city:
         basket.city = city
@@ -198,6 +229,9 @@ def update_basket_item(*, user: User, offer_id: int, quantity: int) -> Order:
             raise problem
         item.quantity = quantity
         item.save(update_fields=["quantity"])
+        problem = _basket_total_problem(basket)
+        if problem:
+            raise problem  # the atomic block rolls the change back
     basket.save(update_fields=["updated_at"])
     return basket
 
@@ -349,6 +383,9 @@ def confirm_order(
         # The stock problem is the one callers act on: name it first so its code is the error's code.
         problems.sort(key=lambda problem: problem.code != "out_of_stock")
         raise ValidationError(problems)
+    problem = _total_problem(sum((item.offer.price * item.quantity for item in items), Decimal("0")))
+    if problem:
+        raise problem
 
     for item in items:
         updated = Offer.objects.filter(pk=item.offer_id, quantity__gte=item.quantity).update(

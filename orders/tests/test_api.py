@@ -612,3 +612,19 @@ def test_confirm_names_the_phone_field_when_the_phone_is_not_a_phone(client, buy
     assert Order.objects.get().state == "basket"
     assert stock(offer) == 10
     assert OrderEvent.objects.count() == 0
+
+
+def test_confirming_a_total_an_order_cannot_hold_is_a_400_and_changes_nothing(client, buyer):
+    dear = OfferFactory(price=Decimal("9999999999.99"), quantity=1000)
+    basket = OrderFactory(user=buyer)
+    OrderItemFactory(order=basket, offer=dear, quantity=1000)
+
+    response = client.post(
+        "/orders/confirm/", {"id": basket.pk, "address": "Москва", "phone": "+79161234567"}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "order_total_too_large"
+    assert Order.objects.get().state == "basket"
+    assert stock(dear) == 1000
+    assert OrderEvent.objects.count() == 0

@@ -676,3 +676,47 @@ def test_emails_leave_once_the_confirmation_is_committed(buyer, offer):
         "anna@example.com",
         "svyaznoy@example.com",
     ]
+
+
+# --- totals an order cannot hold --------------------------------------------------------------------
+
+
+@pytest.fixture
+def dear_offer():
+    """An offer at the highest price a price list allows, with plenty in stock."""
+    return OfferFactory(product=ProductFactory(name="Yacht"), price=Decimal("9999999999.99"), quantity=1000)
+
+
+def test_confirm_order_refuses_a_total_an_order_cannot_hold_and_changes_nothing(buyer, dear_offer):
+    basket = basket_with(buyer, (dear_offer, 1000))
+
+    with pytest.raises(ValidationError) as error:
+        confirm_order(order=basket, customer=buyer, address="Москва", phone="+79161234567")
+
+    assert error.value.code == "order_total_too_large"
+    assert error.value.messages == [
+        "The order total 9999999999990.00 is more than an order can hold (999999999999.99): "
+        "order fewer units or split the order."
+    ]
+    assert_basket_unchanged(basket, [(dear_offer.pk, 1000, None)], [(dear_offer, 1000)])
+
+
+def test_add_to_basket_refuses_a_quantity_whose_total_an_order_cannot_hold(buyer, offer, dear_offer):
+    add_to_basket(user=buyer, offer_id=offer.pk, quantity=1)
+
+    with pytest.raises(ValidationError) as error:
+        add_to_basket(user=buyer, offer_id=dear_offer.pk, quantity=101)
+
+    assert error.value.code == "order_total_too_large"
+    basket = Order.objects.get(user=buyer)
+    assert list(basket.items.values_list("offer_id", "quantity")) == [(offer.pk, 1)]
+
+
+def test_update_basket_item_refuses_a_quantity_whose_total_an_order_cannot_hold(buyer, dear_offer):
+    add_to_basket(user=buyer, offer_id=dear_offer.pk, quantity=1)
+
+    with pytest.raises(ValidationError) as error:
+        update_basket_item(user=buyer, offer_id=dear_offer.pk, quantity=101)
+
+    assert error.value.code == "order_total_too_large"
+    assert list(OrderItem.objects.values_list("offer_id", "quantity")) == [(dear_offer.pk, 1)]
