@@ -22,7 +22,8 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, F, Value
+from django.db.models.functions import Cast, Least
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +52,9 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 STOCK_TAKEN_STATES = frozenset({State.NEW, State.CONFIRMED, State.ASSEMBLED, State.SENT})
 
 PHONE_REGION = "RU"
+
+# The largest stock an offer holds: the range of its PositiveIntegerField on every supported database.
+MAX_STOCK = 2_147_483_647
 
 
 # --- validation helpers ---------------------------------------------------------------------------
@@ -424,8 +428,13 @@ def confirm_order(
 
 def _return_stock(order: Order) -> None:
     # Sorted by offer pk, the same order confirm_order locks them in, so the two cannot deadlock.
+    # A price list may have restocked the offer meanwhile: the sum is computed as a bigint and capped
+    # at the largest stock the column holds, rather than overflowing it (a database error).
     for offer_id, quantity in order.items.order_by("offer_id").values_list("offer_id", "quantity"):
-        Offer.objects.filter(pk=offer_id).update(quantity=F("quantity") + quantity)
+        returned = Cast(F("quantity"), BigIntegerField()) + Value(quantity, output_field=BigIntegerField())
+        Offer.objects.filter(pk=offer_id).update(
+            quantity=Least(returned, Value(MAX_STOCK, output_field=BigIntegerField()))
+        )
 
 
 @transaction.atomic

@@ -720,3 +720,13 @@ def test_update_basket_item_refuses_a_quantity_whose_total_an_order_cannot_hold(
 
     assert error.value.code == "order_total_too_large"
     assert list(OrderItem.objects.values_list("offer_id", "quantity")) == [(dear_offer.pk, 1)]
+
+
+def test_cancel_returns_stock_only_up_to_the_largest_quantity_an_offer_can_hold(buyer, offer):
+    order = placed_order(buyer, (offer, 2))
+    Offer.objects.filter(pk=offer.pk).update(quantity=2_147_483_646)  # a price list restocked it meanwhile
+
+    cancel_order(order=order, actor=buyer)
+
+    assert stock(offer) == 2_147_483_647
+    assert Order.objects.get(pk=order.pk).state == State.CANCELED
