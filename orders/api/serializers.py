@@ -105,7 +105,9 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
     def get_price(self, item: OrderItem) -> str:
         return f"{_line_price(item):.2f}"
 
-    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    # A basket shows current prices, which may have risen past what an order can hold (confirming then
+    # refuses it), so a line's sum and the basket's total are documented without a digit limit.
+    @extend_schema_field(serializers.DecimalField(max_digits=None, decimal_places=2))
     def get_sum(self, item: OrderItem) -> str:
         return f"{_line_price(item) * item.quantity:.2f}"
 
@@ -119,7 +121,7 @@ class BasketOutputSerializer(serializers.ModelSerializer):
         model = Order
         fields = ["id", "state", "city", "items", "total"]
 
-    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    @extend_schema_field(serializers.DecimalField(max_digits=None, decimal_places=2))
     def get_total(self, order: Order) -> str:
         total = sum((_line_price(item) * item.quantity for item in order.items.all()), Decimal("0"))
         return f"{total:.2f}"

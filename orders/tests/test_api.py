@@ -628,3 +628,22 @@ def test_confirming_a_total_an_order_cannot_hold_is_a_400_and_changes_nothing(cl
     assert Order.objects.get().state == "basket"
     assert stock(dear) == 1000
     assert OrderEvent.objects.count() == 0
+
+
+def test_basket_amounts_past_an_orders_limit_still_match_the_documented_shape(client, buyer):
+    import re
+
+    # The partner raised the price after the line was added: the basket shows it, confirming refuses it.
+    dear = OfferFactory(price=Decimal("9999999999.99"), quantity=1_000_000)
+    OrderItemFactory(order=OrderFactory(user=buyer), offer=dear, quantity=1_000_000)
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+
+    body = client.get("/basket/").json()
+
+    assert body["total"] == body["items"][0]["sum"] == "9999999999990000.00"
+    for shape, value in (
+        (schemas["BasketOutput"]["properties"]["total"], body["total"]),
+        (schemas["OrderLineOutput"]["properties"]["sum"], body["items"][0]["sum"]),
+    ):
+        assert shape["format"] == "decimal"
+        assert re.fullmatch(shape.get("pattern", ".*"), value)
