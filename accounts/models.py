@@ -41,6 +41,12 @@ class User(AbstractUser):
     def is_partner(self) -> bool:
         return self.type == self.Type.SHOP
 
+    @property
+    def is_manager(self) -> bool:
+        """Runs the whole store: a superuser, or staff who is not a partner (partners are staff too,
+        so that they can use the admin, but they see only their own shops)."""
+        return self.is_active and (self.is_superuser or (self.is_staff and not self.is_partner))
+
 
 class Contact(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="contacts")

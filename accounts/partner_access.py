@@ -22,7 +22,7 @@ def is_partner_user(user) -> bool:
 
 def is_manager_user(user) -> bool:
     """Staff who run the whole store: every staff user that is not a partner."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_staff and not is_partner_user(user))
+    return bool(getattr(user, "is_authenticated", False) and user.is_manager)
 
 
 @transaction.atomic

@@ -226,9 +226,9 @@ def product_with_offers(*, product_id: int) -> Product:
 
 
 def offers_visible_to(user) -> QuerySet[Offer]:
-    """Offers a user may look at: staff see all, partners also their own inactive ones, others active ones."""
+    """Offers a user may look at: managers see all, partners also their own inactive ones, others active ones."""
     offers = Offer.objects.select_related("shop", "product")
-    if getattr(user, "is_staff", False):
+    if getattr(user, "is_manager", False):
         return offers
     if getattr(user, "is_authenticated", False):
         return offers.filter(Q(is_active=True) | Q(shop__owner=user))

@@ -27,10 +27,6 @@ _LINE_SUM = ExpressionWrapper(
 )
 
 
-def _is_manager(user: User) -> bool:
-    return user.is_superuser or (user.is_staff and not user.is_partner)
-
-
 def _placed_orders() -> QuerySet[Order]:
     return Order.objects.exclude(state=Order.State.BASKET)
 
@@ -44,7 +40,7 @@ def orders_visible_to(user: User) -> QuerySet[Order]:
     if not user.is_authenticated or not user.is_active:
         return Order.objects.none()
     orders = _placed_orders()
-    if _is_manager(user):
+    if user.is_manager:
         return orders
     if user.is_partner:
         return orders.filter(Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop__owner=user)))
@@ -56,7 +52,7 @@ def order_lines_visible_to(user: User, order: Order) -> QuerySet[OrderItem]:
     if not user.is_authenticated or not user.is_active:
         return OrderItem.objects.none()
     lines = _lines().filter(order=order)
-    if _is_manager(user):
+    if user.is_manager:
         return lines
     if user.is_partner and order.user_id != user.pk:
         return lines.filter(offer__shop__owner=user)

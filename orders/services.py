@@ -469,12 +469,12 @@ def transition_order(*, order: Order, to_state: str, actor: User, note: str = ""
 def cancel_order(*, order: Order, actor: User, reason: str = "") -> Order:
     """Cancel an order and return its stock.
 
-    The order's own customer may cancel only while it is `new`; managers (staff) may cancel whatever
+    The order's own customer may cancel only while it is `new`; managers may cancel whatever
     the table allows (`new`, `confirmed`, `assembled`); anyone else is refused with PermissionDenied.
     """
     locked = _lock_order(order)
     is_customer = actor.pk == locked.user_id
-    if not is_customer and not actor.is_staff:
+    if not is_customer and not actor.is_manager:
         raise PermissionDenied(_("You cannot cancel this order."))
     if is_customer and locked.state != State.NEW:
         raise ValidationError(

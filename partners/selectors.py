@@ -9,20 +9,20 @@ from partners.models import PriceListImport, Shop
 
 
 def shops_visible_to(user: User) -> QuerySet[Shop]:
-    """Staff see every shop, a partner sees the shops it owns, everyone else none."""
+    """Managers see every shop, a partner sees the shops it owns, everyone else none."""
     shops = Shop.objects.select_related("owner")
     if not user.is_authenticated or not user.is_active:
         return shops.none()
-    if user.is_staff:
+    if user.is_manager:
         return shops.all()
     return shops.filter(owner=user)
 
 
 def imports_visible_to(user: User) -> QuerySet[PriceListImport]:
-    """Staff see every import, a partner the imports it made, everyone else none."""
+    """Managers see every import, a partner the imports it made, everyone else none."""
     imports = PriceListImport.objects.select_related("shop", "partner")
     if not user.is_authenticated or not user.is_active:
         return imports.none()
-    if user.is_staff:
+    if user.is_manager:
         return imports.all()
     return imports.filter(partner=user)

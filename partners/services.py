@@ -170,7 +170,7 @@ def prepare_previewed_import(*, preview: PriceListImport, actor: User) -> PriceL
     """
     if not preview.is_dry_run or preview.status != PriceListImport.Status.SUCCEEDED:
         raise ValidationError(_("Only a succeeded preview (dry run) can be applied."), code="not_a_preview")
-    if not (actor.is_staff or actor.pk == preview.partner_id):
+    if not (actor.is_manager or actor.pk == preview.partner_id):
         raise ValidationError(_("You cannot apply another partner's price list."), code="forbidden")
     with preview.file.open("rb") as stream:
         content = stream.read()

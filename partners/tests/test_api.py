@@ -403,6 +403,18 @@ def test_import_status_is_visible_to_its_partner_and_staff_only(partner, partner
     assert staff.status_code == 200
 
 
+def test_a_partner_with_admin_access_still_sees_only_its_own_imports_and_shops(partner, partner_client):
+    import_id = upload(partner_client, SMALL).json()["id"]
+    other = client_for(PartnerFactory(is_staff=True))
+
+    status = other.get(f"/partner_update/{import_id}/")
+    shops = other.get("/partner/state/")
+
+    assert status.status_code == 404
+    assert shops.status_code == 200
+    assert shops.json()["shops"] == []
+
+
 def test_unknown_import_is_404(partner_client):
     assert partner_client.get("/partner_update/999999/").status_code == 404
 
