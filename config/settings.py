@@ -129,9 +129,9 @@ STORAGES = {
 PRICE_LIST_MAX_BYTES = env_int("PRICE_LIST_MAX_BYTES", 64 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Admin uploads larger than this are previewed in the background when a broker is configured
-# (the API queues every import then).
-PRICE_LIST_BACKGROUND_BYTES = env_int("PRICE_LIST_BACKGROUND_BYTES", 2 * 1024 * 1024)
+# With a broker, admin uploads larger than this are previewed and applied by a worker; the default 0
+# queues every upload, like the API. Raise it to preview small files within the request.
+PRICE_LIST_BACKGROUND_BYTES = env_int("PRICE_LIST_BACKGROUND_BYTES", 0)
 # An import still "running" after this long is taken as abandoned by a dead worker and run again;
 # keep it above CELERY_TASK_TIME_LIMIT and below CELERY_VISIBILITY_TIMEOUT.
 PRICE_LIST_IMPORT_STALE_SECONDS = env_int("PRICE_LIST_IMPORT_STALE_SECONDS", 2400)

@@ -35,7 +35,7 @@ from partners.services import (
 from partners.tasks import start_price_list_import
 
 # Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
-PREVIEW_IN_BACKGROUND_ABOVE = 2 * 1024 * 1024
+PREVIEW_IN_BACKGROUND_ABOVE = 0
 
 STATUS_COLORS = {
     PriceListImport.Status.PENDING.value: "info",
@@ -102,7 +102,7 @@ class PriceListUploadMixin:
         return TemplateResponse(request, "admin/partners/upload.html", context)
 
     def check_uploaded(self, request, preview: PriceListImport, *, size: int, shop: Shop | None = None):
-        """Plan the upload: small files right away, large ones in the background when a broker exists."""
+        """Plan the upload: in the background when a broker exists (above the size setting), else right away."""
         if size > background_threshold() and start_price_list_import(price_list_import=preview):
             self.message_user(
                 request,

@@ -479,14 +479,34 @@ def test_shop_changelist_query_count_does_not_grow(client):
     assert queries() == small
 
 
-def test_large_upload_is_checked_in_the_background_with_progress_then_previewed(
+def test_with_a_broker_an_upload_below_the_raised_size_setting_is_previewed_in_the_request(
+    client, partner, shop, settings, monkeypatch
+):
+    from partners.tasks import import_price_list_task
+
+    queued = []
+    settings.PRICE_LIST_BACKGROUND_BYTES = len(PRICE_LIST.encode()) + 1
+    monkeypatch.setattr(import_price_list_task.app.conf, "task_always_eager", False)
+    monkeypatch.setattr(
+        import_price_list_task, "apply_async", lambda args=None, **options: queued.append(args)
+    )
+    client.force_login(partner)
+
+    response = upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), PRICE_LIST)
+
+    record = PriceListImport.objects.get()
+    assert response["Location"] == reverse("admin:partners_pricelistimport_preview", args=[record.pk])
+    assert queued == []
+    assert record.status == PriceListImport.Status.SUCCEEDED
+
+
+def test_with_a_broker_every_upload_is_checked_in_the_background_with_progress_then_previewed(
     client, partner, shop, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     from partners.services import run_price_list_import
     from partners.tasks import import_price_list_task
 
     queued = []
-    settings.PRICE_LIST_BACKGROUND_BYTES = 10
     monkeypatch.setattr(import_price_list_task.app.conf, "task_always_eager", False)
     monkeypatch.setattr(
         import_price_list_task, "apply_async", lambda args=None, **options: queued.append(args)
