@@ -37,6 +37,17 @@ from partners.tasks import start_price_list_import
 # Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
 PREVIEW_IN_BACKGROUND_ABOVE = 0
 
+TOGGLE_ACTION = {
+    "description": _("Switch order acceptance"),
+    "icon": "toggle_on",
+    "permissions": ["toggle"],
+    "dialog": {
+        "title": _("Switch order acceptance"),
+        "description": _("Customers cannot order from a shop that does not accept orders."),
+        "form_submit_text": _("Switch"),
+    },
+}
+
 STATUS_COLORS = {
     PriceListImport.Status.PENDING.value: "info",
     PriceListImport.Status.RUNNING.value: "warning",
@@ -219,30 +230,12 @@ class ShopAdmin(PriceListUploadMixin, ModelAdmin):
             message = gettext("%(shop)s no longer accepts orders.") % {"shop": shop.name}
         self.message_user(request, message, messages.SUCCESS)
 
-    @action(
-        description=_("Switch order acceptance"),
-        icon="toggle_on",
-        permissions=["toggle"],
-        dialog={
-            "title": _("Switch order acceptance"),
-            "description": _("Customers cannot order from a shop that does not accept orders."),
-            "form_submit_text": _("Switch"),
-        },
-    )
+    @action(**TOGGLE_ACTION)
     def toggle_accepting_orders_row(self, request, form, object_id):
         self.toggle_accepting_orders(request, object_id)
         return finish_dialog(request, reverse("admin:partners_shop_changelist"))
 
-    @action(
-        description=_("Switch order acceptance"),
-        icon="toggle_on",
-        permissions=["toggle"],
-        dialog={
-            "title": _("Switch order acceptance"),
-            "description": _("Customers cannot order from a shop that does not accept orders."),
-            "form_submit_text": _("Switch"),
-        },
-    )
+    @action(**TOGGLE_ACTION)
     def toggle_accepting_orders_detail(self, request, form, object_id):
         self.toggle_accepting_orders(request, object_id)
         return finish_dialog(request, reverse("admin:partners_shop_change", args=[object_id]))
