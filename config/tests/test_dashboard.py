@@ -180,3 +180,14 @@ def test_dashboard_and_sidebar_speak_russian(client, dashboard_data):
         "Поиск разделов и моделей…",
     ]:
         assert text in body
+
+
+def test_signing_in_on_the_bare_admin_login_page_lands_on_the_dashboard(client):
+    from accounts.tests.factories import DEFAULT_PASSWORD, ManagerFactory
+
+    manager = ManagerFactory()
+
+    response = client.post("/admin/login/", {"username": manager.username, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
