@@ -31,7 +31,7 @@ migrate: install messages
 	$(PY) manage.py migrate --noinput -v 0
 
 demo: migrate
-	$(PY) manage.py load_demo
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 
 run: demo
 	$(PY) manage.py runserver $(HOST):$(PORT)

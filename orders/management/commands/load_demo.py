@@ -97,7 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded. Credentials (shown only this once):"))
         for role, username, password in credentials:
             self.stdout.write(f"  {role:<24} {username:<14} {password}")
-        self.stdout.write("  Admin: http://127.0.0.1:8000/admin/   API docs: http://127.0.0.1:8000/api/docs/")
+        self.stdout.write(f"  Admin: {settings.SITE_URL}/admin/   API docs: {settings.SITE_URL}/api/docs/")
 
     @transaction.atomic
     def _demo_orders(self, *, customer: User, manager: User) -> None:
