@@ -13,12 +13,12 @@ from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts.models import Contact, User
-from accounts.partner_access import is_partner_user, make_partner
+from accounts.partner_access import PartnersCannotChangeMixin, is_partner_user, make_partner
 
 admin.site.unregister(Group)
 
 
-class ManagersOnlyMixin:
+class ManagersOnlyMixin(PartnersCannotChangeMixin):
     """People data is for managers: partners never see users or contacts, whatever their group grants."""
 
     def has_module_permission(self, request):
@@ -26,15 +26,6 @@ class ManagersOnlyMixin:
 
     def has_view_permission(self, request, obj=None):
         return not is_partner_user(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return not is_partner_user(request.user) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
 
 
 class ContactInline(ManagersOnlyMixin, TabularInline):

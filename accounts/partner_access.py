@@ -36,6 +36,19 @@ def make_partner(*, user: User) -> User:
     return user
 
 
+class PartnersCannotChangeMixin:
+    """For admins (and inlines): a partner may never add, change or delete these rows, whatever its group grants."""
+
+    def has_add_permission(self, request, *args):
+        return not is_partner_user(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return not is_partner_user(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
+
+
 class OwnShopsFilter(RelatedDropdownFilter):
     """A shop filter whose choices, for a partner, are only the partner's own shops."""
 

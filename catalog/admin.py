@@ -15,7 +15,7 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from accounts.partner_access import OwnShopsFilter, is_partner_user
+from accounts.partner_access import OwnShopsFilter, PartnersCannotChangeMixin, is_partner_user
 from catalog.models import Category, Offer, PriceHistory, Product
 
 
@@ -23,7 +23,7 @@ def low_stock_threshold() -> int:
     return getattr(settings, "LOW_STOCK_THRESHOLD", 5)
 
 
-class PartnerScopedMixin:
+class PartnerScopedMixin(PartnersCannotChangeMixin):
     """Partners see only rows of their own shops (`partner_lookup` names the owner path); never edit here."""
 
     partner_lookup = "shop__owner"
@@ -33,15 +33,6 @@ class PartnerScopedMixin:
         if is_partner_user(request.user):
             queryset = queryset.filter(**{self.partner_lookup: request.user}).distinct()
         return queryset
-
-    def has_add_permission(self, request, *args):
-        return not is_partner_user(request.user) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
 
 
 class InStockFilter(admin.SimpleListFilter):
@@ -93,7 +84,7 @@ class OfferResource(resources.ModelResource):
 
 
 @admin.register(Category)
-class CategoryAdmin(ModelAdmin):
+class CategoryAdmin(PartnersCannotChangeMixin, ModelAdmin):
     list_display = ["name", "product_total"]
     search_fields = ["name"]
 
@@ -103,15 +94,6 @@ class CategoryAdmin(ModelAdmin):
     @display(description=_("products"), ordering="product_total")
     def product_total(self, obj):
         return obj.product_total
-
-    def has_add_permission(self, request):
-        return not is_partner_user(request.user) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
 
 
 class OfferInline(TabularInline):
