@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
+
+from config.celery import app as celery_app
 
 
 def pytest_collection_modifyitems(config, items):
@@ -15,11 +18,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Tests assert the source (English) messages; Russian pages are tested with Accept-Language: ru.
     settings.LANGUAGE_CODE = "en"
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # The Celery app reads its configuration once, on first use; a Django setting changed per test
+    # works only if it happens to come first. Set the app itself, so tasks run in-process even when the
+    # developer's environment names a broker. Tests that need a queue switch this off themselves.
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -27,6 +33,4 @@ def _test_settings(settings, tmp_path):
             settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "10000/min"
         ),
     }
-    from django.core.cache import cache
-
     cache.clear()
