@@ -122,8 +122,7 @@ class Command(BaseCommand):
         ]
         for chosen, moves in plans:
             for offer in chosen:
-                add_to_basket(user=customer, offer_id=offer.pk, quantity=1, city=contact.city)
-            order = Order.objects.get(user=customer, state=Order.State.BASKET)
+                order = add_to_basket(user=customer, offer_id=offer.pk, quantity=1, city=contact.city)
             order = confirm_order(order=order, customer=customer, contact=contact)
             for state in moves:
                 order = transition_order(order=order, to_state=state, actor=manager)
