@@ -14,7 +14,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -131,6 +131,9 @@ def _check_url(url: str) -> tuple[str, str, int, str]:
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
+    # A request line is ASCII: a path written in another script (a Cyrillic file name, say) is sent
+    # percent-encoded, as a browser would; escapes already in the URL are kept as they are.
+    path = quote(path, safe="!#$%&'()*+,/:;=?@[]~")
     return scheme, parts.hostname, port or (443 if scheme == "https" else 80), path
 
 

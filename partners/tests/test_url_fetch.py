@@ -237,3 +237,25 @@ def test_unresolvable_host_is_refused(monkeypatch):
     monkeypatch.setattr(url_fetch.socket, "getaddrinfo", resolve)
 
     assert refusal("https://no-such-host.example/p.yaml").code == "url_unresolvable"
+
+
+def test_path_in_another_script_is_sent_percent_encoded(allow_local, local_server):
+    local_server.routes["/%D0%BF%D1%80%D0%B0%D0%B9%D1%81.yaml?shop=%D0%90"] = Route(body=YAML)
+
+    fetched = fetch_price_list(local_server.url("/прайс.yaml?shop=А"))
+
+    assert fetched.content == YAML
+    assert fetched.file_name == "прайс.yaml"
+    assert local_server.requests == [
+        ("/%D0%BF%D1%80%D0%B0%D0%B9%D1%81.yaml?shop=%D0%90", f"127.0.0.1:{local_server.port}")
+    ]
+
+
+def test_redirect_to_a_path_with_non_ascii_letters_is_followed(allow_local, local_server):
+    local_server.routes["/old.yaml"] = Route(status=302, headers={"Location": "/café.yaml"})
+    local_server.routes["/caf%C3%A9.yaml"] = Route(body=YAML)
+
+    fetched = fetch_price_list(local_server.url("/old.yaml"))
+
+    assert fetched.content == YAML
+    assert fetched.file_name == "café.yaml"
