@@ -19,6 +19,17 @@ from rest_framework.views import exception_handler as drf_exception_handler
 CONFLICT_CODES = frozenset({"invalid_transition", "not_a_basket", "state_conflict"})
 
 
+def _positive_int(raw: str, *, name: str) -> int:
+    """A query parameter that must be a positive integer; anything else is a 400 naming it."""
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise exceptions.ValidationError({name: [_("A positive integer is required.")]}, code="invalid")
+    return value
+
+
 class Pagination(PageNumberPagination):
     """`?page=` and `?page_size=` (at most 100); a page size that is not a positive integer is a 400."""
 
@@ -30,15 +41,7 @@ class Pagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None or raw == "":
             return self.page_size
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise exceptions.ValidationError(
-                {self.page_size_query_param: [_("A positive integer is required.")]}, code="invalid"
-            )
-        return min(value, self.max_page_size)
+        return min(_positive_int(raw, name=self.page_size_query_param), self.max_page_size)
 
     def get_page_number(self, request: Any, paginator: Any) -> int:
         """`?page=` must be a positive integer (or `last`): anything else is a 400 naming `page`.
@@ -50,15 +53,7 @@ class Pagination(PageNumberPagination):
             return 1
         if raw in self.last_page_strings:
             return paginator.num_pages
-        try:
-            value = int(raw)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise exceptions.ValidationError(
-                {self.page_query_param: [_("A positive integer is required.")]}, code="invalid"
-            )
-        return value
+        return _positive_int(raw, name=self.page_query_param)
 
 
 class StrictInputMixin:
