@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from catalog.models import Offer
@@ -45,3 +45,21 @@ def test_load_demo_on_a_database_with_users_loads_nothing_and_prints_no_credenti
     assert User.objects.count() == users_before
     assert "nothing loaded" in out.getvalue()
     assert "manager " not in out.getvalue()
+
+
+def test_load_demo_that_fails_halfway_leaves_the_database_empty_so_it_can_run_again(tmp_path, monkeypatch):
+    from orders.management.commands import load_demo
+
+    demo_dir = tmp_path / "pricelists"
+    demo_dir.mkdir()
+    for path in load_demo.DEMO_DIR.iterdir():
+        (demo_dir / path.name).write_bytes(path.read_bytes())
+    (demo_dir / "electropoint.yaml").write_text("shop: ЭлектроПойнт\ngoods: []\n", encoding="utf-8")
+    monkeypatch.setattr(load_demo, "DEMO_DIR", demo_dir)
+
+    with pytest.raises(CommandError, match=r"electropoint\.yaml failed"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert User.objects.count() == 0
+    assert Shop.objects.count() == 0
+    assert Offer.objects.count() == 0

@@ -6,12 +6,12 @@ import secrets
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.models import Contact, User
+from accounts.partner_access import make_partner
 from catalog.models import Offer
 from orders.models import Order
 from orders.services import add_to_basket, confirm_order, transition_order
@@ -32,6 +32,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Load even if users exist.")
 
+    # All or nothing: a half-loaded database would have users, and the next run would skip it for good.
+    @transaction.atomic
     def handle(self, *args, force: bool = False, **options):
         if User.objects.exists() and not force:
             self.stdout.write("Demo data: the database already has users, nothing loaded.")
@@ -51,19 +53,17 @@ class Command(BaseCommand):
         )
         credentials.append(("Store manager (admin)", manager.username, manager_password))
 
-        partners_group = Group.objects.get(name="Partners")
         for username, file_name, first_name, last_name in PARTNERS:
             password = new_password()
-            partner = User.objects.create_user(
-                username=username,
-                email=f"{username}@partners.procurement.local",
-                password=password,
-                first_name=first_name,
-                last_name=last_name,
-                type=User.Type.SHOP,
-                is_staff=True,
+            partner = make_partner(
+                user=User.objects.create_user(
+                    username=username,
+                    email=f"{username}@partners.procurement.local",
+                    password=password,
+                    first_name=first_name,
+                    last_name=last_name,
+                )
             )
-            partner.groups.add(partners_group)
             credentials.append(("Partner", username, password))
             path = DEMO_DIR / file_name
             price_list_import = create_price_list_import(
@@ -99,7 +99,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<24} {username:<14} {password}")
         self.stdout.write(f"  Admin: {settings.SITE_URL}/admin/   API docs: {settings.SITE_URL}/api/docs/")
 
-    @transaction.atomic
     def _demo_orders(self, *, customer: User, manager: User) -> None:
         contact = Contact.objects.create(
             user=customer,
