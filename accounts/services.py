@@ -236,13 +236,24 @@ def update_profile(
 # --- Contacts -------------------------------------------------------------------------------------
 
 
-def normalize_phone(value: str) -> str:
-    """The number in E.164 (`+79161234567`); numbers without a country code are read as Russian."""
+def phone_in_e164(value: str) -> str | None:
+    """The number in E.164 (`+79161234567`), or None when it is not a valid phone number.
+
+    Numbers without a country code are read as Russian. Callers word their own error.
+    """
     try:
         number = phonenumbers.parse(value, PHONE_REGION)
     except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_phone(value: str) -> str:
+    """The number in E.164 (`+79161234567`); anything else is an error on the `phone` field."""
+    normalized = phone_in_e164(value)
+    if normalized is None:
         raise ValidationError(
             {
                 "phone": [
@@ -252,7 +263,7 @@ def normalize_phone(value: str) -> str:
                 ]
             }
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return normalized
 
 
 @transaction.atomic

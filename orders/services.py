@@ -18,7 +18,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from accounts.emails import queue_email
 from accounts.models import Contact, User
+from accounts.services import phone_in_e164
 from catalog.models import Offer
 from orders.models import Order, OrderEvent, OrderItem
 
@@ -50,8 +50,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # States in which the order's stock has been taken from the offers (and is returned on cancel).
 STOCK_TAKEN_STATES = frozenset({State.NEW, State.CONFIRMED, State.ASSEMBLED, State.SENT})
-
-PHONE_REGION = "RU"
 
 # The largest stock an offer holds: the range of its PositiveIntegerField on every supported database.
 MAX_STOCK = 2_147_483_647
@@ -137,16 +135,12 @@ def _basket_total_problem(basket: Order) -> ValidationError | None:
 def normalize_phone(phone: str) -> str:
     """A phone number in E.164 (`+79161234567`); numbers without a country code are Russian."""
     text = (phone or "").strip()
-    error = ValidationError(_("“%(phone)s” is not a phone number.") % {"phone": text}, code="invalid_phone")
     if not text:
         raise ValidationError(_("A phone number is required."), code="invalid_phone")
-    try:
-        parsed = phonenumbers.parse(text, PHONE_REGION)
-    except phonenumbers.NumberParseException as parse_error:
-        raise error from parse_error
-    if not phonenumbers.is_valid_number(parsed):
-        raise error
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    normalized = phone_in_e164(text)
+    if normalized is None:
+        raise ValidationError(_("“%(phone)s” is not a phone number.") % {"phone": text}, code="invalid_phone")
+    return normalized
 
 
 # --- basket ---------------------------------------------------------------------------------------
