@@ -1,6 +1,5 @@
 """Admin of the catalog app: categories, products with their offers, offers with their price history."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +16,7 @@ from unfold.decorators import display
 
 from accounts.partner_access import OwnShopsFilter, PartnersCannotChangeMixin, is_partner_user
 from catalog.models import Category, Offer, PriceHistory, Product
-
-
-def low_stock_threshold() -> int:
-    return getattr(settings, "LOW_STOCK_THRESHOLD", 5)
+from catalog.selectors import low_in_stock, low_stock_threshold
 
 
 class PartnerScopedMixin(PartnersCannotChangeMixin):
@@ -51,7 +47,7 @@ class InStockFilter(admin.SimpleListFilter):
         if value == "yes":
             return queryset.filter(quantity__gt=0)
         if value == "low":
-            return queryset.filter(is_active=True, quantity__lte=low_stock_threshold())
+            return low_in_stock(queryset)
         if value == "no":
             return queryset.filter(quantity=0)
         return queryset

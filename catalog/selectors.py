@@ -245,3 +245,13 @@ def categories_for_listing() -> QuerySet[Category]:
     return Category.objects.filter(Exists(listed_offers().filter(product__category=OuterRef("pk")))).order_by(
         "name", "id"
     )
+
+
+def low_stock_threshold() -> int:
+    """Active offers with this many units or fewer are low in stock (`LOW_STOCK_THRESHOLD`)."""
+    return settings.LOW_STOCK_THRESHOLD
+
+
+def low_in_stock(offers: QuerySet[Offer]) -> QuerySet[Offer]:
+    """The offers among `offers` that are low in stock: the dashboard counts them, the admin lists them."""
+    return offers.filter(is_active=True, quantity__lte=low_stock_threshold())

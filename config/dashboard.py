@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.partner_access import is_partner_user
 from catalog.models import Offer
+from catalog.selectors import low_in_stock, low_stock_threshold
 from orders.models import Order, OrderItem
 from orders.selectors import orders_visible_to
 from partners.models import PriceListImport, Shop
@@ -30,10 +31,6 @@ def environment_callback(request):
     if settings.DEBUG:
         return [_("development"), "warning"]
     return [_("production"), "danger"]
-
-
-def low_stock_threshold() -> int:
-    return getattr(settings, "LOW_STOCK_THRESHOLD", 5)
 
 
 def _changelist(name: str, **params) -> str:
@@ -109,7 +106,7 @@ def dashboard_callback(request, context):
 
     figures = _order_figures(user, today, week_start)
 
-    offers = Offer.objects.filter(is_active=True, quantity__lte=threshold)
+    offers = low_in_stock(Offer.objects.all())
     shops = Shop.objects.filter(is_accepting_orders=False)
     imports = PriceListImport.objects.select_related("shop", "partner")
     if partner:
