@@ -201,7 +201,8 @@ class ShopAdmin(PriceListUploadMixin, ModelAdmin):
         return obj.active_offer_total
 
     def get_visible_shop(self, request, object_id) -> Shop:
-        shop = self.get_queryset(request).filter(pk=object_id).select_related("owner").first()
+        # get_object limits to the visible shops and takes an id that is not a number as not found.
+        shop = self.get_object(request, object_id)
         if shop is None:
             raise Http404(gettext("Shop not found."))
         return shop

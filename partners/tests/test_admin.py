@@ -161,6 +161,19 @@ def test_partner_guessing_another_shop_id_sees_nothing_and_changes_nothing(clien
     assert other_shop.owner != partner
 
 
+@pytest.mark.parametrize("object_id", ["abc", "1.5", "99999999999999999999"])
+def test_shop_actions_answer_404_for_an_id_that_is_not_a_shop_id(client, object_id):
+    client.force_login(ManagerFactory(is_superuser=True))
+
+    toggle = client.post(
+        f"/admin/partners/shop/{object_id}/toggle_accepting_orders_detail/", {"_form_submitted": "True"}
+    )
+    upload_page = client.get(f"/admin/partners/shop/{object_id}/upload_price_list_for_shop/")
+
+    assert toggle.status_code == 404
+    assert upload_page.status_code == 404
+
+
 def test_partner_cannot_change_the_owner_of_its_shop_or_add_shops(client, partner, shop, other_partner):
     client.force_login(partner)
 
