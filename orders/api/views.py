@@ -50,6 +50,12 @@ def _basket_response(user: Any) -> Response:
     return Response(BasketOutputSerializer(basket).data)
 
 
+def _order_detail_response(user: Any, order_id: int) -> Response:
+    """One of the customer's placed orders with its lines and history (404 when it is not theirs)."""
+    order = get_object_or_404(selectors.customer_order_detail(user), pk=order_id)
+    return Response(OrderDetailOutputSerializer(order).data)
+
+
 class BasketAddView(APIView):
     """Add an offer (`product_info`) to the basket; the same offer again adds up the quantity.
 
@@ -151,8 +157,7 @@ class OrderConfirmView(APIView):
             phone=data["phone"],
             contact=contact,
         )
-        detail = get_object_or_404(selectors.customer_order_detail(request.user), pk=order.pk)
-        return Response(OrderDetailOutputSerializer(detail).data)
+        return _order_detail_response(request.user, order.pk)
 
 
 class OrderListView(generics.ListAPIView):
@@ -202,8 +207,7 @@ class OrderInfoView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        order = get_object_or_404(selectors.customer_order_detail(request.user), pk=_order_id_from(request))
-        return Response(OrderDetailOutputSerializer(order).data)
+        return _order_detail_response(request.user, _order_id_from(request))
 
 
 class OrderCancelView(APIView):
@@ -225,8 +229,7 @@ class OrderCancelView(APIView):
         serializer.is_valid(raise_exception=True)
         order = get_object_or_404(selectors.customer_orders(request.user), pk=serializer.validated_data["id"])
         services.cancel_order(order=order, actor=request.user)
-        detail = get_object_or_404(selectors.customer_order_detail(request.user), pk=order.pk)
-        return Response(OrderDetailOutputSerializer(detail).data)
+        return _order_detail_response(request.user, order.pk)
 
 
 class PartnerOrderListView(generics.ListAPIView):
