@@ -42,15 +42,9 @@ def test_a_long_random_secret_passes_the_secret_check():
         assert "security.W009" not in security_check_ids()
 
 
-def test_production_environment_passes_the_security_deploy_checks():
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in PRODUCTION_ENV and not key.startswith(("SECURE_", "CELERY_"))
-    }
-    environment.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="config.settings")
-
-    result = subprocess.run(
+def run_security_deploy_check(environment: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy` (security tag, warnings fail) in a fresh process with this environment."""
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--tag", "security", "--fail-level", "WARNING"],
         cwd=BASE_DIR,
         env=environment,
@@ -59,6 +53,17 @@ def test_production_environment_passes_the_security_deploy_checks():
         timeout=120,
         check=False,
     )
+
+
+def test_production_environment_passes_the_security_deploy_checks():
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in PRODUCTION_ENV and not key.startswith(("SECURE_", "CELERY_"))
+    }
+    environment.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="config.settings")
+
+    result = run_security_deploy_check(environment)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -68,15 +73,7 @@ def test_without_a_secret_key_in_production_the_deploy_check_fails():
     environment = {key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV}
     environment.update({**PRODUCTION_ENV, "SECRET_KEY": ""}, DJANGO_SETTINGS_MODULE="config.settings")
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--tag", "security", "--fail-level", "WARNING"],
-        cwd=BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_security_deploy_check(environment)
 
     assert result.returncode == 1
     assert "security.W009" in result.stderr
