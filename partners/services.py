@@ -74,7 +74,10 @@ def create_price_list_import(
         )
     if source not in PriceListImport.Source.values:
         raise ValidationError(_("Unknown import source %(source)s.") % {"source": source}, code="invalid")
-    name = PurePath(file_name.replace("\\", "/")).name[:255] or "price-list.yaml"
+    # The name comes from the client or a URL path (where %00 and %0A decode to control characters,
+    # which PostgreSQL text refuses): keep the printable characters of its last part.
+    name = "".join(char for char in PurePath(file_name.replace("\\", "/")).name if char.isprintable())
+    name = name[:255] or "price-list.yaml"
     record = PriceListImport(
         partner=partner,
         source=source,

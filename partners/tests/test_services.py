@@ -381,6 +381,26 @@ def test_file_over_the_limit_is_refused_when_the_import_is_created(settings):
     assert PriceListImport.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("file_name", "kept"),
+    [
+        ("price\x00list\n.yaml", "pricelist.yaml"),  # a URL path may carry %00 and %0A
+        ("folder/sub\\prices.yml", "prices.yml"),
+        ("\x00", "price-list.yaml"),
+    ],
+)
+def test_file_name_keeps_only_printable_characters_of_its_last_part(settings, tmp_path, file_name, kept):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    record = create_price_list_import(
+        partner=PartnerFactory(), content=SMALL, file_name=file_name, source=PriceListImport.Source.URL
+    )
+
+    record.refresh_from_db()
+    assert record.file_name == kept
+    assert record.file.read() == SMALL
+
+
 # --- Dry runs and previews ------------------------------------------------------------------------
 
 
