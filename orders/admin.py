@@ -4,8 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -31,7 +30,7 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 
 from accounts.partner_access import is_partner_user
 from orders.models import Order, OrderEvent, OrderItem
-from orders.selectors import orders_visible_to
+from orders.selectors import orders_visible_to, with_partner_subtotal
 from orders.services import ALLOWED_TRANSITIONS, cancel_order, transition_order
 from partners.models import Shop
 
@@ -46,10 +45,6 @@ STATE_COLORS = {
     State.DELIVERED.value: "success",
     State.CANCELED.value: "danger",
 }
-
-LINE_TOTAL = ExpressionWrapper(
-    F("price") * F("quantity"), output_field=DecimalField(max_digits=14, decimal_places=2)
-)
 
 # The moves the admin offers as buttons, in workflow order: (target state, action name, label, icon).
 MOVES = [
@@ -326,15 +321,8 @@ class OrderAdmin(ExportMixin, ModelAdmin):
             "id", "order_id", "offer_id", "offer__shop_id", "offer__shop__name"
         )
         if is_partner_user(request.user):
-            own = Q(items__offer__shop__owner=request.user)
             lines = lines.filter(offer__shop__owner=request.user)
-            queryset = queryset.annotate(
-                partner_subtotal=Coalesce(
-                    Sum(F("items__price") * F("items__quantity"), filter=own),
-                    Value(0),
-                    output_field=DecimalField(max_digits=14, decimal_places=2),
-                )
-            )
+            queryset = with_partner_subtotal(queryset, partner=request.user)
         return queryset.prefetch_related(Prefetch("items", queryset=lines, to_attr="admin_lines"))
 
     def get_list_display(self, request):

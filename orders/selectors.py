@@ -95,21 +95,28 @@ def basket_of(user: User) -> Order | None:
     )
 
 
+def with_partner_subtotal(orders: QuerySet[Order], *, partner: User) -> QuerySet[Order]:
+    """`orders` annotated with `partner_subtotal`: the sum of the partner's own lines of each order."""
+    return orders.annotate(
+        partner_subtotal=Coalesce(
+            Sum(_LINE_SUM, filter=Q(items__offer__shop__owner=partner)),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+    )
+
+
 def partner_orders(user: User) -> QuerySet[Order]:
     """Orders containing the partner's offers, each with only the partner's lines (`partner_lines`)
     and their sum (`partner_subtotal`); newest first."""
     if not user.is_authenticated:
         return Order.objects.none()
-    own_lines = Q(items__offer__shop__owner=user)
     return (
-        _placed_orders()
-        .filter(Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop__owner=user)))
-        .annotate(
-            partner_subtotal=Coalesce(
-                Sum(_LINE_SUM, filter=own_lines),
-                Value(Decimal("0")),
-                output_field=DecimalField(max_digits=14, decimal_places=2),
-            )
+        with_partner_subtotal(
+            _placed_orders().filter(
+                Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop__owner=user))
+            ),
+            partner=user,
         )
         .prefetch_related(
             Prefetch("items", queryset=_lines().filter(offer__shop__owner=user), to_attr="partner_lines")
