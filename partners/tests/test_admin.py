@@ -275,6 +275,23 @@ def test_preview_shows_old_and_new_price_and_quantity_of_changed_offers(client, 
     assert ">8</strong>" in body
 
 
+def test_applied_import_page_shows_old_and_new_price_and_quantity_like_the_preview(client, partner, shop):
+    client.force_login(partner)
+    for text in (PRICE_LIST, CHANGED_PRICE_LIST):
+        upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), text)
+        preview = PriceListImport.objects.filter(is_dry_run=True).latest("id")
+        client.post(reverse("admin:partners_pricelistimport_preview", args=[preview.pk]), {"apply": "1"})
+    applied = PriceListImport.objects.filter(is_dry_run=False).latest("id")
+
+    body = client.get(reverse("admin:partners_pricelistimport_change", args=[applied.pk])).content.decode()
+
+    assert applied.updated_count == 1
+    assert ">290.00</span> → <strong" in body
+    assert ">310</strong>" in body
+    assert ">3</span> → <strong" in body
+    assert ">8</strong>" in body
+
+
 def test_preview_lists_every_error_with_its_line_and_cannot_be_applied(client, partner, shop):
     client.force_login(partner)
     upload(client, reverse("admin:partners_pricelistimport_upload_price_list"), BROKEN_PRICE_LIST)
