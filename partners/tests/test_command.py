@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -12,10 +11,7 @@ from django.utils import translation
 from accounts.tests.factories import PartnerFactory
 from catalog.models import Offer, Product
 from partners.models import PriceListImport, Shop
-
-DATA = Path(__file__).resolve().parent / "data"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partners"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +118,7 @@ def test_a_buyer_cannot_import():
 def test_every_shared_canonical_file_imports_through_the_command():
     PartnerFactory(username="a")
     PartnerFactory(username="b")
-    paths = sorted(SHARED.glob("*.yaml"))
+    paths = SHARED_FILES
     # shop1.yaml and shop1-2020.yaml are the same shop (Связной) in two years: one partner owns it.
     by_owner = {"a": [p for p in paths if "Связной" in p.read_text()], "b": []}
     by_owner["b"] = [p for p in paths if p not in by_owner["a"]]
@@ -143,7 +139,7 @@ def test_nonstandard_files_are_rejected_through_the_command():
     with pytest.raises(CommandError, match=r"2 of 2 file\(s\) rejected"):
         call_command(
             "import_pricelist",
-            *map(str, sorted((SHARED / "nonstandard").glob("*.yaml"))),
+            *map(str, NONSTANDARD_FILES),
             "--partner",
             "a",
             stderr=err,

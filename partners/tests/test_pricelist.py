@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -19,12 +18,7 @@ from partners.pricelist import (
     parse_price_list,
     read_with_yaml,
 )
-
-DATA = Path(__file__).resolve().parent / "data"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partners"
-SHARED_FILES = sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else []
-NONSTANDARD_FILES = sorted((SHARED / "nonstandard").glob("*.yaml")) if SHARED.is_dir() else []
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
+from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
 
 
 @pytest.fixture(autouse=True)

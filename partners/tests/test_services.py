@@ -6,7 +6,6 @@ import hashlib
 import threading
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,15 +26,11 @@ from partners.services import (
     run_price_list_import,
     set_shop_accepting_orders,
 )
+from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
 from partners.tests.factories import ShopFactory
 
-DATA = Path(__file__).resolve().parent / "data"
 SMALL = (DATA / "good" / "small.yaml").read_bytes()
 SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "partners"
-SHARED_FILES = sorted(SHARED.glob("*.yaml")) if SHARED.is_dir() else []
-NONSTANDARD_FILES = sorted((SHARED / "nonstandard").glob("*.yaml")) if SHARED.is_dir() else []
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data/partners is not present")
 
 
 @pytest.fixture(autouse=True)
