@@ -1,9 +1,11 @@
 """Admin of the accounts app: users (customers, partners, staff) and their delivery contacts."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -14,6 +16,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from accounts.models import Contact, User
 from accounts.partner_access import PartnersCannotChangeMixin, is_partner_user, make_partner
+from accounts.services import normalize_phone
 
 admin.site.unregister(Group)
 
@@ -28,8 +31,19 @@ class ManagersOnlyMixin(PartnersCannotChangeMixin):
         return not is_partner_user(request.user) and super().has_view_permission(request, obj)
 
 
+class ContactForm(forms.ModelForm):
+    """A contact saved here holds its phone in E.164, checked as the API checks it, so it can place an order."""
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["phone"]) from None
+
+
 class ContactInline(ManagersOnlyMixin, TabularInline):
     model = Contact
+    form = ContactForm
     show_title = False
     extra = 0
     fields = ["city", "street", "house", "structure", "building", "apartment", "phone"]
@@ -123,6 +137,7 @@ class GroupAdmin(ManagersOnlyMixin, BaseGroupAdmin, ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ManagersOnlyMixin, ModelAdmin):
+    form = ContactForm
     list_display = ["user", "city", "address_display", "phone", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email", "city", "street", "phone"]

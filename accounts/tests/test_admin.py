@@ -102,6 +102,34 @@ def test_contact_changelist_and_change_page(client, manager):
     assert page.status_code == 200
 
 
+def test_contact_added_in_the_admin_keeps_its_phone_in_e164(client, manager):
+    owner = UserFactory()
+
+    response = client.post(
+        reverse("admin:accounts_contact_add"),
+        {"user": owner.pk, "city": "Тула", "street": "Ленина", "phone": "8 916 123-45-67"},
+    )
+
+    assert response.status_code == 302
+    assert list(Contact.objects.values_list("user", "city", "phone")) == [(owner.pk, "Тула", "+79161234567")]
+
+
+def test_contact_with_a_phone_that_is_not_a_phone_is_refused_in_the_admin(client, manager):
+    contact = ContactFactory(city="Тула", phone="+79161234567")
+
+    response = client.post(
+        reverse("admin:accounts_contact_change", args=[contact.pk]),
+        {"user": contact.user_id, "city": "Орёл", "street": contact.street, "phone": "12345"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "phone": ["Enter a valid phone number, e.g. +7 916 123-45-67."]
+    }
+    contact.refresh_from_db()
+    assert (contact.city, contact.phone) == ("Тула", "+79161234567")
+
+
 @pytest.mark.parametrize(
     "url_name",
     ["admin:accounts_user_changelist", "admin:accounts_contact_changelist", "admin:auth_group_changelist"],
