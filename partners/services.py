@@ -37,7 +37,6 @@ PLAN_CHANGES_LIMIT = 100
 # A "running" import whose worker has not finished after this long is taken as dead and run again.
 STALE_AFTER = timedelta(seconds=getattr(settings, "PRICE_LIST_IMPORT_STALE_SECONDS", 3600))
 MAX_ATTEMPTS = 3
-OFFER_FIELDS = ("product", "model", "price", "recommended_price", "quantity", "is_active", "parameters")
 
 
 def _batch_size() -> int:
@@ -533,18 +532,13 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
             continue
         Offer.objects.bulk_create(
             [
-                Offer(
-                    shop_id=plan.shop.pk,
+                _offer_of(
+                    good,
                     product_id=product_ids[(plan.category_names[good.category_id], good.name)],
+                    now=now,
+                    shop_id=plan.shop.pk,
                     external_id=good.external_id,
-                    model=good.model,
-                    price=good.price,
-                    recommended_price=good.recommended_price,
-                    quantity=good.quantity,
-                    is_active=True,
-                    parameters=good.parameters,
                     created_at=now,
-                    updated_at=now,
                 )
                 for good in chunk
             ],
@@ -560,16 +554,12 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
         by_fields: dict[tuple[str, ...], list[Offer]] = {}
         for offer_id, good, changed, old in chunk:
             by_fields.setdefault((*sorted(changed), "updated_at"), []).append(
-                Offer(
-                    id=offer_id,
+                _offer_of(
+                    good,
+                    # Only offers whose product changed have one here; the others keep theirs.
                     product_id=product_ids.get((plan.category_names[good.category_id], good.name)),
-                    model=good.model,
-                    price=good.price,
-                    recommended_price=good.recommended_price,
-                    quantity=good.quantity,
-                    is_active=True,
-                    parameters=good.parameters,
-                    updated_at=now,
+                    now=now,
+                    id=offer_id,
                 )
             )
             if "price" in changed or "recommended_price" in changed:
@@ -593,6 +583,21 @@ def apply_plan(plan: ImportPlan, *, price_list_import: PriceListImport | None = 
 
     for chunk in _chunks([retire[0] for retire in plan.retires], batch):
         Offer.objects.filter(pk__in=chunk).update(is_active=False, quantity=0, updated_at=now)
+
+
+def _offer_of(good: Good, *, product_id: int | None, now, **identity: Any) -> Offer:
+    """An unsaved offer carrying the good's values, active; `identity` names the row (id, or shop and id)."""
+    return Offer(
+        product_id=product_id,
+        model=good.model,
+        price=good.price,
+        recommended_price=good.recommended_price,
+        quantity=good.quantity,
+        is_active=True,
+        parameters=good.parameters,
+        updated_at=now,
+        **identity,
+    )
 
 
 # --- PostgreSQL COPY -------------------------------------------------------------------------------
