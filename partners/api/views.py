@@ -281,7 +281,7 @@ class PartnerStateView(APIView):
                 services.set_shop_accepting_orders(shop=shop, is_accepting_orders=data["state"])
                 for shop in targets
             ]
-        return _state_response(targets if "shop" in data else list(_own_shops(request)))
+        return _state_response(targets)
 
 
 class PartnerExportView(APIView):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
@@ -463,6 +465,22 @@ def test_switching_off_closes_all_the_partners_shops_and_only_theirs(partner, pa
     assert Shop.objects.filter(pk__in=[s.pk for s in shops], is_accepting_orders=True).count() == 0
     other.refresh_from_db()
     assert other.is_accepting_orders is True
+
+
+def test_switching_all_shops_reads_them_once(partner, partner_client):
+    ShopFactory(owner=partner)
+    ShopFactory(owner=partner)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = partner_client.post("/partner/state/", {"state": False}, format="json")
+
+    table = Shop._meta.db_table
+    shop_reads = [
+        q["sql"] for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]
+    ]
+    assert response.status_code == 200
+    assert [shop["state"] for shop in response.json()["shops"]] == [False, False]
+    assert len(shop_reads) == 1
 
 
 @pytest.mark.parametrize(
