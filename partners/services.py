@@ -436,7 +436,7 @@ def plan_import(*, shop: Shop | None, price_list: PriceList) -> ImportPlan:
     existing: dict[str, tuple] = {}
     digest = hashlib.sha256()
     if shop is not None and shop.pk is not None:
-        # Parameters come as text and are decoded only for offers whose other fields are unchanged.
+        # Parameters come as text and are decoded only for the offers the file names (not the retired).
         rows = (
             Offer.objects.filter(shop=shop)
             .annotate(parameters_text=Cast("parameters", TextField()))
