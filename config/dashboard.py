@@ -45,8 +45,9 @@ def _money(value: Decimal | None) -> str:
 def _order_figures(user, today, week_start) -> dict:
     """Counts and revenue in one query; a partner's revenue is the sum of its own lines only."""
     orders = orders_visible_to(user)
-    today_q = Q(created_at__date=today)
-    week_q = Q(created_at__date__gte=week_start)
+    # Orders count on the day they were placed; the basket may have been started long before.
+    today_q = Q(confirmed_at__date=today)
+    week_q = Q(confirmed_at__date__gte=week_start)
     live = ~Q(state=Order.State.CANCELED)
     figures = orders.aggregate(
         awaiting=Count("id", filter=Q(state=Order.State.NEW)),
@@ -62,10 +63,12 @@ def _order_figures(user, today, week_start) -> dict:
         line_sum = F("price") * F("quantity")
         revenue = lines.aggregate(
             today_revenue=Coalesce(
-                Sum(line_sum, filter=Q(order__created_at__date=today)), Value(0), output_field=MONEY
+                Sum(line_sum, filter=Q(order__confirmed_at__date=today)), Value(0), output_field=MONEY
             ),
             week_revenue=Coalesce(
-                Sum(line_sum, filter=Q(order__created_at__date__gte=week_start)), Value(0), output_field=MONEY
+                Sum(line_sum, filter=Q(order__confirmed_at__date__gte=week_start)),
+                Value(0),
+                output_field=MONEY,
             ),
         )
         figures.update(revenue)
@@ -76,8 +79,8 @@ def _chart(user, today) -> str:
     start = today - timedelta(days=CHART_DAYS - 1)
     per_day = dict(
         orders_visible_to(user)
-        .filter(created_at__date__gte=start)
-        .annotate(day=TruncDate("created_at"))
+        .filter(confirmed_at__date__gte=start)
+        .annotate(day=TruncDate("confirmed_at"))
         .values("day")
         .annotate(total=Count("id"))
         .values_list("day", "total")
@@ -133,14 +136,14 @@ def dashboard_callback(request, context):
             "value": figures["today_count"],
             "footer": _("Revenue: %(amount)s") % {"amount": _money(figures["today_revenue"])},
             "icon": "today",
-            "href": _changelist("orders_order", created_at_from=today_iso, created_at_to=today_iso),
+            "href": _changelist("orders_order", confirmed_at_from=today_iso, confirmed_at_to=today_iso),
         },
         {
             "title": _("Orders in 7 days"),
             "value": figures["week_count"],
             "footer": _("Revenue: %(amount)s") % {"amount": _money(figures["week_revenue"])},
             "icon": "date_range",
-            "href": _changelist("orders_order", created_at_from=week_iso, created_at_to=today_iso),
+            "href": _changelist("orders_order", confirmed_at_from=week_iso, confirmed_at_to=today_iso),
         },
         {
             "title": _("Low in stock"),

@@ -115,7 +115,7 @@ class ShopFilter(DropdownFilter):
         )
 
 
-class CreatedDateFilter(RangeDateFilter):
+class DayRangeFilter(RangeDateFilter):
     """Date range on a datetime: whole days in the current time zone, both ends included."""
 
     def queryset(self, request, queryset):
@@ -333,12 +333,12 @@ class OrderAdmin(ExportMixin, ModelAdmin):
                 "customer_name",
                 "phone",
                 "partner_subtotal_display",
-                "created_at",
+                "confirmed_at",
             ]
-        return ["number", "state_badge", "customer", "total_display", "shops_display", "created_at"]
+        return ["number", "state_badge", "customer", "total_display", "shops_display", "confirmed_at"]
 
     def get_list_filter(self, request):
-        filters = [("state", ChoicesDropdownFilter), ShopFilter, ("created_at", CreatedDateFilter)]
+        filters = [("state", ChoicesDropdownFilter), ShopFilter, ("confirmed_at", DayRangeFilter)]
         if not is_partner_user(request.user):
             filters.append(("total", RangeNumericFilter))
         return filters

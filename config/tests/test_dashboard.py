@@ -27,12 +27,11 @@ def cards_of(response):
 
 def make_orders(count, *, offer, state=Order.State.NEW, total=Decimal("100.00"), days_ago=0):
     customer = UserFactory()
-    orders = Order.objects.bulk_create(Order(user=customer, state=state, total=total) for _ in range(count))
+    placed = timezone.now() - timedelta(days=days_ago)
+    orders = Order.objects.bulk_create(
+        Order(user=customer, state=state, total=total, confirmed_at=placed) for _ in range(count)
+    )
     OrderItem.objects.bulk_create(OrderItem(order=o, offer=offer, quantity=1, price=total) for o in orders)
-    if days_ago:
-        Order.objects.filter(pk__in=[o.pk for o in orders]).update(
-            created_at=timezone.now() - timedelta(days=days_ago)
-        )
     return orders
 
 
@@ -77,7 +76,7 @@ def test_manager_dashboard_figures_and_links(client, dashboard_data):
     assert cards["Awaiting confirmation"]["href"] == "/admin/orders/order/?state__exact=new"
     assert cards["Orders today"]["value"] == 4
     assert "450 ₽" in str(cards["Orders today"]["footer"])
-    assert cards["Orders today"]["href"].endswith(f"?created_at_from={today}&created_at_to={today}")
+    assert cards["Orders today"]["href"].endswith(f"?confirmed_at_from={today}&confirmed_at_to={today}")
     assert cards["Orders in 7 days"]["value"] == 7
     assert "750 ₽" in str(cards["Orders in 7 days"]["footer"])
     assert cards["Low in stock"]["value"] == 1
@@ -191,3 +190,17 @@ def test_signing_in_on_the_bare_admin_login_page_lands_on_the_dashboard(client):
 
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+
+
+def test_an_order_counts_on_the_day_it_was_placed_not_the_day_its_basket_was_started(client, shops):
+    offer = OfferFactory(shop=shops[0], quantity=50)
+    (order,) = make_orders(1, offer=offer)
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=10))
+    client.force_login(ManagerFactory())
+
+    cards = cards_of(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en"))
+    listed = client.get(cards["Orders today"]["href"]).context["cl"].result_list
+
+    assert cards["Orders today"]["value"] == 1
+    assert cards["Orders in 7 days"]["value"] == 1
+    assert list(listed) == [Order.objects.get(pk=order.pk)]

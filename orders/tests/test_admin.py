@@ -28,6 +28,7 @@ def messages_of(response):
 
 def place_order(*, customer=None, offers_and_quantities, state=Order.State.NEW, **fields):
     customer = customer or UserFactory(first_name="Олег", last_name="Сидоров")
+    fields.setdefault("confirmed_at", timezone.now())
     order = OrderFactory(user=customer, state=state, **fields)
     total = Decimal("0")
     for offer, quantity in offers_and_quantities:
@@ -126,7 +127,7 @@ def test_filters_by_state_shop_date_and_total(client, manager, order, shop_a, sh
         offers_and_quantities=[(OfferFactory(shop=shop_b, price=Decimal("99.00")), 1)],
         state=Order.State.CONFIRMED,
     )
-    Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    Order.objects.filter(pk=old.pk).update(confirmed_at=timezone.now() - timedelta(days=40))
     url = reverse(CHANGELIST)
     today = timezone.localdate().isoformat()
 
@@ -136,7 +137,7 @@ def test_filters_by_state_shop_date_and_total(client, manager, order, shop_a, sh
     assert listed({"state__exact": "confirmed"}) == {old}
     assert listed({"shop": str(shop_a.pk)}) == {order}
     assert listed({"shop": str(shop_b.pk)}) == {cheap, old}
-    assert listed({"created_at_from": today, "created_at_to": today}) == {order, cheap}
+    assert listed({"confirmed_at_from": today, "confirmed_at_to": today}) == {order, cheap}
     assert listed({"total_from": "50", "total_to": "200"}) == {old}
 
 
@@ -399,7 +400,13 @@ def bulk_orders(count, offers):
     customer = UserFactory()
     now = timezone.now()
     orders = Order.objects.bulk_create(
-        Order(user=customer, state=Order.State.NEW, total=Decimal("100.00"), phone="+79160000000")
+        Order(
+            user=customer,
+            state=Order.State.NEW,
+            total=Decimal("100.00"),
+            phone="+79160000000",
+            confirmed_at=now,
+        )
         for _ in range(count)
     )
     OrderItem.objects.bulk_create(
@@ -407,7 +414,7 @@ def bulk_orders(count, offers):
         for i, order in enumerate(orders)
     )
     Order.objects.filter(pk__in=[o.pk for o in orders[: count // 2]]).update(
-        created_at=now - timedelta(days=3)
+        confirmed_at=now - timedelta(days=3)
     )
     return orders
 
