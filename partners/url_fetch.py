@@ -169,7 +169,7 @@ def fetch_price_list(url: str, *, max_bytes: int | None = None, timeout: float |
                     raise ValidationError(
                         _("The server answered a redirect without a location."), code="url_http_error"
                     )
-                current = urljoin(current, location.strip())
+                current = urljoin(current, _header_text(location.strip()))
                 continue
             if response.status != 200:
                 raise ValidationError(
@@ -203,6 +203,15 @@ def fetch_price_list(url: str, *, max_bytes: int | None = None, timeout: float |
         _("The URL redirected more than %(count)s times.") % {"count": MAX_REDIRECTS},
         code="url_too_many_redirects",
     )
+
+
+def _header_text(value: str) -> str:
+    """A header as the server meant it: http.client reads Latin-1, but raw bytes in a Location are UTF-8
+    to browsers, so a server writing a Cyrillic path there is understood the same way here."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def too_large_error(max_bytes: int) -> ValidationError:

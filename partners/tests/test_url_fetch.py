@@ -259,3 +259,15 @@ def test_redirect_to_a_path_with_non_ascii_letters_is_followed(allow_local, loca
 
     assert fetched.content == YAML
     assert fetched.file_name == "café.yaml"
+
+
+def test_redirect_whose_location_is_raw_utf8_is_followed_as_utf8(allow_local, local_server):
+    # The test server writes header text as Latin-1, so this puts the UTF-8 bytes of the path on the wire.
+    raw_location = "/новый.yaml".encode().decode("latin-1")
+    local_server.routes["/old.yaml"] = Route(status=302, headers={"Location": raw_location})
+    local_server.routes["/%D0%BD%D0%BE%D0%B2%D1%8B%D0%B9.yaml"] = Route(body=YAML)
+
+    fetched = fetch_price_list(local_server.url("/old.yaml"))
+
+    assert fetched.content == YAML
+    assert fetched.file_name == "новый.yaml"
