@@ -20,7 +20,8 @@ from catalog.models import Offer
 from catalog.selectors import low_in_stock, low_stock_threshold
 from orders.models import Order, OrderItem
 from orders.selectors import orders_visible_to
-from partners.models import PriceListImport, Shop
+from partners.models import Shop
+from partners.selectors import imports_visible_to
 
 CHART_DAYS = 30
 RECENT_IMPORTS = 6
@@ -111,11 +112,10 @@ def dashboard_callback(request, context):
 
     offers = low_in_stock(Offer.objects.all())
     shops = Shop.objects.filter(is_accepting_orders=False)
-    imports = PriceListImport.objects.select_related("shop", "partner")
+    imports = imports_visible_to(user)
     if partner:
         offers = offers.filter(shop__owner=user)
         shops = shops.filter(owner=user)
-        imports = imports.filter(Q(partner=user) | Q(shop__owner=user))
     low_stock_count = offers.count()
     paused_count = shops.count()
     paused_shops = list(shops.order_by("name").values_list("name", flat=True)[:3])

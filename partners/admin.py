@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.partner_access import OwnShopsFilter, is_partner_user
 from partners.forms import PriceListUploadForm
 from partners.models import PriceListImport, Shop
+from partners.selectors import imports_visible_to
 from partners.services import (
     apply_previewed_import,
     create_price_list_import,
@@ -289,10 +290,7 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_partner_user(request.user):
-            queryset = queryset.filter(Q(partner=request.user) | Q(shop__owner=request.user))
-        return queryset
+        return imports_visible_to(request.user, super().get_queryset(request))
 
     def get_readonly_fields(self, request, obj=None):
         return [field for fieldset in self.fieldsets for field in fieldset[1]["fields"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from partners.models import PriceListImport, Shop
@@ -18,11 +18,15 @@ def shops_visible_to(user: User) -> QuerySet[Shop]:
     return shops.filter(owner=user)
 
 
-def imports_visible_to(user: User) -> QuerySet[PriceListImport]:
-    """Managers see every import, a partner the imports it made, everyone else none."""
-    imports = PriceListImport.objects.select_related("shop", "partner")
+def imports_visible_to(
+    user: User, imports: QuerySet[PriceListImport] | None = None
+) -> QuerySet[PriceListImport]:
+    """Managers see every import; a partner the imports it made and those into its shops (a manager
+    may import on its behalf); everyone else none. `imports` narrows a queryset the caller built."""
+    if imports is None:
+        imports = PriceListImport.objects.select_related("shop", "partner")
     if not user.is_authenticated or not user.is_active:
         return imports.none()
     if user.is_manager:
         return imports.all()
-    return imports.filter(partner=user)
+    return imports.filter(Q(partner=user) | Q(shop__owner=user))

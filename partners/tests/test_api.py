@@ -417,6 +417,17 @@ def test_a_partner_with_admin_access_still_sees_only_its_own_imports_and_shops(p
     assert shops.json()["shops"] == []
 
 
+def test_a_shop_handed_to_another_partner_brings_its_import_history_along(partner, partner_client):
+    import_id = upload(partner_client, SMALL).json()["id"]
+    successor = PartnerFactory()
+    Shop.objects.filter(owner=partner).update(owner=successor)
+
+    response = client_for(successor).get(f"/partner_update/{import_id}/")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == import_id
+
+
 def test_unknown_import_is_404(partner_client):
     assert partner_client.get("/partner_update/999999/").status_code == 404
 
