@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import StrictInputMixin
+from config.api import ApiErrorSerializer, StrictInputMixin
 from partners.models import PriceListImport, Shop
 
 TRUE_STRINGS = frozenset({"true", "on", "1", "yes"})
@@ -138,15 +138,13 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
         ]
 
 
-class PriceListImportFailedOutputSerializer(serializers.Serializer):
+class PriceListImportFailedOutputSerializer(ApiErrorSerializer):
     """A refused upload: the error shape, plus the kept import record when the file itself was invalid.
 
     Refusals of the request (no file or URL, a refused URL, a bad `dry_run`) store nothing, so they
     answer the plain error shape without `import`.
     """
 
-    detail = serializers.CharField()
-    code = serializers.CharField()
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
