@@ -52,6 +52,10 @@ class Offer(models.Model):
         _("recommended price"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     quantity = models.PositiveIntegerField(_("quantity"), default=0)
+    # Units in placed orders the partner has not acknowledged yet. A price list reports the partner's
+    # stock as its own systems see it, which does not know these orders: an import sets the quantity
+    # to the reported stock minus these units, so nothing sold is offered again (README, "Stock rule").
+    reserved_quantity = models.PositiveIntegerField(_("reserved, not yet acknowledged"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -64,6 +68,9 @@ class Offer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "external_id"], name="offer_unique_external_id"),
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="offer_quantity_gte_0"),
+            models.CheckConstraint(
+                condition=models.Q(reserved_quantity__gte=0), name="offer_reserved_quantity_gte_0"
+            ),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="offer_price_gte_0"),
             models.CheckConstraint(
                 condition=models.Q(recommended_price__isnull=True) | models.Q(recommended_price__gte=0),

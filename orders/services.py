@@ -6,6 +6,11 @@ State machine (`ALLOWED_TRANSITIONS`):
                                │          │             │
                                └──────────┴─────────────┴──▶ canceled (stock returned)
 
+Stock: `confirm_order` takes an order's units from `Offer.quantity` and holds them in
+`Offer.reserved_quantity` until the partner acknowledges the order (`new → confirmed`); a price-list
+import sets the quantity to the partner's reported stock minus that reservation, so units sold after
+the partner produced its file are never offered again. Canceling returns the units.
+
 `basket → new` happens only through `confirm_order` (it takes the stock); `transition_order` never
 moves a basket. A `sent` order cannot be canceled: the goods have left the warehouse, so putting them
 back into stock automatically would be wrong; a return is handled outside this flow. `delivered` and
@@ -22,7 +27,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, F, Value
-from django.db.models.functions import Cast, Least
+from django.db.models.functions import Cast, Greatest, Least
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -366,7 +371,8 @@ def confirm_order(
 
     offers = {
         offer.pk: offer
-        for offer in Offer.objects.select_for_update(of=("self",))
+        # NO KEY UPDATE: baskets may still add these offers (their foreign keys take KEY SHARE locks).
+        for offer in Offer.objects.select_for_update(of=("self",), no_key=True)
         .select_related("shop", "shop__owner", "product")
         .filter(pk__in=[item.offer_id for item in items])
         .order_by("pk")
@@ -386,8 +392,10 @@ def confirm_order(
         raise problem
 
     for item in items:
+        # The units stay reserved until the partner acknowledges the order (stock rule, README).
         updated = Offer.objects.filter(pk=item.offer_id, quantity__gte=item.quantity).update(
-            quantity=F("quantity") - item.quantity
+            quantity=F("quantity") - item.quantity,
+            reserved_quantity=F("reserved_quantity") + item.quantity,
         )
         if updated != 1:  # a database without row locks raced us: never sell what is not there
             raise ValidationError(
@@ -420,15 +428,32 @@ def confirm_order(
 # --- state machine --------------------------------------------------------------------------------
 
 
-def _return_stock(order: Order) -> None:
-    # Sorted by offer pk, the same order confirm_order locks them in, so the two cannot deadlock.
-    # A price list may have restocked the offer meanwhile: the sum is computed as a bigint and capped
-    # at the largest stock the column holds, rather than overflowing it (a database error).
-    for offer_id, quantity in order.items.order_by("offer_id").values_list("offer_id", "quantity"):
-        returned = Cast(F("quantity"), BigIntegerField()) + Value(quantity, output_field=BigIntegerField())
+def _lines_by_offer(order: Order) -> list[tuple[int, int]]:
+    # Sorted by offer pk, the order confirm_order and the price-list import lock offers in, so none of
+    # the three can deadlock with another.
+    return list(order.items.order_by("offer_id").values_list("offer_id", "quantity"))
+
+
+def _release_reservation(order: Order) -> None:
+    """The partner acknowledged the order: its units leave the reservation (they stay sold)."""
+    for offer_id, quantity in _lines_by_offer(order):
         Offer.objects.filter(pk=offer_id).update(
-            quantity=Least(returned, Value(MAX_STOCK, output_field=BigIntegerField()))
+            reserved_quantity=Greatest(F("reserved_quantity") - quantity, Value(0))
         )
+
+
+def _return_stock(order: Order, *, reserved: bool) -> None:
+    """Put a canceled order's units back on sale, and out of the reservation if they were still in it.
+
+    A price list may have restocked the offer meanwhile: the sum is computed as a bigint and capped
+    at the largest stock the column holds, rather than overflowing it (a database error).
+    """
+    for offer_id, quantity in _lines_by_offer(order):
+        returned = Cast(F("quantity"), BigIntegerField()) + Value(quantity, output_field=BigIntegerField())
+        changes = {"quantity": Least(returned, Value(MAX_STOCK, output_field=BigIntegerField()))}
+        if reserved:
+            changes["reserved_quantity"] = Greatest(F("reserved_quantity") - quantity, Value(0))
+        Offer.objects.filter(pk=offer_id).update(**changes)
 
 
 @transaction.atomic
@@ -448,7 +473,9 @@ def transition_order(*, order: Order, to_state: str, actor: User, note: str = ""
             code="invalid_transition",
         )
     if to_state == State.CANCELED and from_state in STOCK_TAKEN_STATES:
-        _return_stock(locked)
+        _return_stock(locked, reserved=from_state == State.NEW)
+    elif from_state == State.NEW:
+        _release_reservation(locked)
     locked.state = to_state
     locked.save(update_fields=["state", "updated_at"])
     event = OrderEvent.objects.create(

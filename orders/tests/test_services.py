@@ -730,3 +730,47 @@ def test_cancel_returns_stock_only_up_to_the_largest_quantity_an_offer_can_hold(
 
     assert stock(offer) == 2_147_483_647
     assert Order.objects.get(pk=order.pk).state == State.CANCELED
+
+
+# --- reservations: units the partner has not acknowledged yet --------------------------------------
+
+
+def stock_and_reserved(offer):
+    return tuple(Offer.objects.filter(pk=offer.pk).values_list("quantity", "reserved_quantity").get())
+
+
+def test_a_placed_order_holds_its_units_as_reserved_until_the_partner_acknowledges_it(buyer, offer):
+    order = placed_order(buyer, (offer, 4))
+    assert stock_and_reserved(offer) == (6, 4)
+
+    transition_order(order=order, to_state=State.CONFIRMED, actor=ManagerFactory())
+
+    # Acknowledged: the partner's own stock figures now know the sale; the units stay sold.
+    assert stock_and_reserved(offer) == (6, 0)
+
+
+def test_canceling_a_new_order_returns_its_units_and_its_reservation(buyer, offer, other_offer):
+    order = placed_order(buyer, (offer, 4), (other_offer, 1))
+
+    cancel_order(order=order, actor=buyer)
+
+    assert (stock_and_reserved(offer), stock_and_reserved(other_offer)) == ((10, 0), (3, 0))
+
+
+@pytest.mark.parametrize("from_state", [State.CONFIRMED, State.ASSEMBLED])
+def test_canceling_an_acknowledged_order_returns_its_units_and_reserves_nothing(buyer, offer, from_state):
+    order = placed_order(buyer, (offer, 4), state=from_state)
+
+    cancel_order(order=order, actor=ManagerFactory())
+
+    assert stock_and_reserved(offer) == (10, 0)
+
+
+def test_reservations_of_several_orders_add_up_and_leave_one_by_one(buyer, offer):
+    first = placed_order(buyer, (offer, 2))
+    placed_order(UserFactory(), (offer, 3))
+    assert stock_and_reserved(offer) == (5, 5)
+
+    transition_order(order=first, to_state=State.CONFIRMED, actor=ManagerFactory())
+
+    assert stock_and_reserved(offer) == (5, 3)
