@@ -45,7 +45,7 @@ def _count_statements():
     """Count every SQL statement: those Django runs, plus the engine's COPY statements (raw cursor)."""
     from django.db import connection
 
-    from partners import services
+    from partners.importing import staging
 
     counter = {"statements": 0}
 
@@ -53,21 +53,21 @@ def _count_statements():
         counter["statements"] += 1
         return execute(sql, params, many, context)
 
-    copy_rows = services.copy_rows
+    copy_rows = staging.copy_rows
 
     def counted_copy(*args, **kwargs):
         counter["statements"] += 1
         return copy_rows(*args, **kwargs)
 
-    services.copy_rows = counted_copy
+    staging.copy_rows = counted_copy
     return counter, connection.execute_wrapper(count)
 
 
 def measure_engine(path: Path, partner_name: str) -> dict:
     _setup_django()
     from accounts.models import User
+    from partners.importing.workflow import create_price_list_import, run_price_list_import
     from partners.models import PriceListImport
-    from partners.services import create_price_list_import, run_price_list_import
 
     partner, _created = User.objects.get_or_create(username=partner_name, defaults={"type": User.Type.SHOP})
     content = path.read_bytes()

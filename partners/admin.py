@@ -24,15 +24,15 @@ from unfold.enums import ActionVariant
 from accounts.models import User
 from accounts.partner_access import OwnShopsFilter, is_partner_user
 from partners.forms import PriceListUploadForm
-from partners.models import PriceListImport, Shop
-from partners.selectors import imports_visible_to
-from partners.services import (
+from partners.importing.workflow import (
     apply_previewed_import,
     create_price_list_import,
     prepare_previewed_import,
     run_price_list_import,
-    set_shop_accepting_orders,
 )
+from partners.models import PriceListImport, Shop
+from partners.selectors import imports_visible_to
+from partners.services import set_shop_accepting_orders
 from partners.tasks import start_price_list_import
 
 # Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
@@ -54,6 +54,7 @@ STATUS_COLORS = {
     PriceListImport.Status.RUNNING.value: "warning",
     PriceListImport.Status.SUCCEEDED.value: "success",
     PriceListImport.Status.FAILED.value: "danger",
+    PriceListImport.Status.SUPERSEDED.value: "info",
 }
 
 
@@ -270,7 +271,21 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
     actions_list = ["upload_price_list"]
     change_form_outer_before_template = "admin/partners/pricelistimport/summary.html"
     fieldsets = [
-        (None, {"fields": ["shop", "shop_name", "partner", "source", "source_url", "is_dry_run", "status"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "shop",
+                    "shop_name",
+                    "partner",
+                    "source",
+                    "source_url",
+                    "is_dry_run",
+                    "status",
+                    "superseded_by_link",
+                ]
+            },
+        ),
         (_("File"), {"fields": ["file_link", "file_name", "file_size", "file_sha256"]}),
         (
             _("Result"),
@@ -322,6 +337,17 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
         if obj.duration_ms is None:
             return "—"
         return gettext("%(seconds).1f s") % {"seconds": obj.duration_ms / 1000}
+
+    @display(description=_("superseded by"))
+    def superseded_by_link(self, obj):
+        if not obj.superseded_by_id:
+            return "—"
+        url = reverse("admin:partners_pricelistimport_change", args=[obj.superseded_by_id])
+        return format_html(
+            '<a class="text-primary-600 underline" href="{}">{}</a>',
+            url,
+            gettext("import #%(id)s") % {"id": obj.superseded_by_id},
+        )
 
     @display(description=_("file"))
     def file_link(self, obj):
@@ -452,8 +478,7 @@ class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
                 "goods_processed": price_list_import.goods_processed,
                 "goods_total": price_list_import.goods_total,
                 "percent": price_list_import.progress_percent,
-                "is_finished": price_list_import.status
-                in (PriceListImport.Status.SUCCEEDED, PriceListImport.Status.FAILED),
+                "is_finished": price_list_import.is_finished,
             }
         )
 

@@ -42,6 +42,8 @@ class PriceListImport(models.Model):
         RUNNING = "running", _("Running")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        # A newer upload of the same shop was applied first: this one is never applied after it.
+        SUPERSEDED = "superseded", _("Superseded")
 
     class Source(models.TextChoices):
         ADMIN = "admin", _("Admin upload")
@@ -82,6 +84,14 @@ class PriceListImport(models.Model):
     retired_count = models.PositiveIntegerField(_("retired"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     plan = models.JSONField(_("plan"), default=dict, blank=True)
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("superseded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
@@ -98,9 +108,85 @@ class PriceListImport(models.Model):
         return f"#{self.pk} {self.shop_name or self.file_name} ({self.get_status_display()})"
 
     @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+    @property
     def progress_percent(self) -> int:
         if self.status == self.Status.SUCCEEDED:
             return 100
         if not self.goods_total:
             return 0
         return min(100, self.goods_processed * 100 // self.goods_total)
+
+
+FINISHED_STATUSES = frozenset(
+    {
+        PriceListImport.Status.SUCCEEDED,
+        PriceListImport.Status.FAILED,
+        PriceListImport.Status.SUPERSEDED,
+    }
+)
+
+
+class StagedCategory(models.Model):
+    """A category of a price list being imported: the partner's id and the name it maps to."""
+
+    price_list_import = models.ForeignKey(
+        PriceListImport, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    external_id = models.CharField(max_length=64)
+    name = models.CharField(max_length=100)
+    # The catalog category of that name, set just before applying (a dry run creates no categories).
+    category = models.ForeignKey(
+        "catalog.Category", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("staged category")
+        verbose_name_plural = _("staged categories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list_import", "external_id"], name="staged_category_unique_external_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.name}"
+
+
+class StagedOffer(models.Model):
+    """One good of a price list being imported, parked between parsing and applying.
+
+    The parser streams goods here, so an import never holds a whole file's goods in memory; planning
+    and applying are then set-based statements that join these rows with the shop's offers. The rows
+    of an import are deleted when it finishes (the table is UNLOGGED on PostgreSQL: it is scratch
+    space, rebuilt from the kept file if a crash loses it).
+    """
+
+    price_list_import = models.ForeignKey(
+        PriceListImport, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    position = models.PositiveIntegerField()  # order in the file, from 1
+    line = models.PositiveIntegerField()
+    external_id = models.CharField(max_length=64)
+    category_external_id = models.CharField(max_length=64)
+    product_name = models.CharField(max_length=255)
+    model = models.CharField(max_length=255, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    recommended_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    quantity = models.PositiveIntegerField()
+    parameters = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("staged offer")
+        verbose_name_plural = _("staged offers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list_import", "external_id"], name="staged_offer_unique_external_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["price_list_import", "position"], name="staged_offer_position")]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.product_name}"

@@ -160,6 +160,26 @@ class Sequence:
 # --- Entry point ----------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class PriceListHeader:
+    """What a price list says besides its goods."""
+
+    shop: str
+    shop_line: int
+    categories: list[Category]
+
+    def category_names(self) -> dict[str, str]:
+        return {category.external_id: category.name for category in self.categories}
+
+
+def read_price_list(stream, *, on_good, on_restart=None, max_bytes: int | None = None) -> PriceListHeader:
+    """Read a price list from a binary stream, handing each valid good to `on_good`; raise PriceListInvalid."""
+    price_list = parse_price_list(stream.read(), max_bytes=max_bytes)
+    for good in price_list.goods:
+        on_good(good)
+    return PriceListHeader(price_list.shop, price_list.shop_line, price_list.categories)
+
+
 def parse_price_list(data: bytes, *, max_bytes: int | None = None) -> PriceList:
     """Parse and validate a price list; raise PriceListInvalid listing every problem found."""
     return parse_text(decode_price_list(data, max_bytes=max_bytes))

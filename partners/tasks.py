@@ -11,12 +11,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from partners.models import PriceListImport
-from partners.services import MAX_ATTEMPTS, STALE_AFTER, run_price_list_import
+from partners.importing.workflow import MAX_ATTEMPTS, STALE_AFTER, run_price_list_import
+from partners.models import FINISHED_STATUSES, PriceListImport
 
 logger = logging.getLogger(__name__)
 
-FINISHED = (PriceListImport.Status.SUCCEEDED, PriceListImport.Status.FAILED)
 # A pending import nobody has started for this long lost its task message (a broker restart, or the
 # broker was down when it was queued): it is queued again.
 PENDING_TOO_LONG = timedelta(minutes=15)
@@ -40,7 +39,7 @@ def import_price_list_task(self, import_id: int) -> str:
     if record is None:
         logger.warning("price-list import %s does not exist", import_id)
         return "missing"
-    if record.status in FINISHED:
+    if record.status in FINISHED_STATUSES:
         return record.status
     try:
         record = run_price_list_import(price_list_import=record)

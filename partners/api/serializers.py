@@ -104,6 +104,10 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
     dry_run = serializers.BooleanField(source="is_dry_run")
     counts = ImportCountsOutputSerializer(source="*")
     progress_percent = serializers.IntegerField()
+    superseded_by = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        help_text=_("With status `superseded`: the newer upload of the same shop that was applied first."),
+    )
     errors = ImportErrorOutputSerializer(many=True)
     plan = serializers.DictField(
         help_text=_(
@@ -128,6 +132,7 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
             "goods_total",
             "goods_processed",
             "progress_percent",
+            "superseded_by",
             "errors",
             "plan",
             "attempts",

@@ -31,6 +31,7 @@ from partners.api.serializers import (
     ShopQueryInputSerializer,
     ShopStateInputSerializer,
 )
+from partners.importing import workflow
 from partners.models import PriceListImport, Shop
 from partners.tasks import start_price_list_import
 from partners.url_fetch import fetch_price_list
@@ -187,7 +188,7 @@ class PartnerUpdateView(APIView):
         dry_run = dry_run or serializer.validated_data["dry_run"]
 
         try:
-            record = services.create_price_list_import(
+            record = workflow.create_price_list_import(
                 partner=request.user,
                 content=content,
                 file_name=file_name,

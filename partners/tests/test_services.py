@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Category, Offer, PriceHistory, Product
-from partners import services
-from partners.models import PriceListImport, Shop
-from partners.selectors import imports_visible_to, shops_visible_to
-from partners.services import (
+from partners.importing import apply as importing_apply
+from partners.importing import workflow
+from partners.importing.workflow import (
     apply_previewed_import,
     create_price_list_import,
-    export_price_list,
     prepare_previewed_import,
     run_price_list_import,
-    set_shop_accepting_orders,
 )
+from partners.models import PriceListImport, Shop
+from partners.selectors import imports_visible_to, shops_visible_to
+from partners.services import export_price_list, set_shop_accepting_orders
 from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
 from partners.tests.factories import ShopFactory
 
@@ -227,7 +229,7 @@ def test_changed_file_updates_prices_with_history_retires_missing_offers_and_cre
     assert record.plan["counts"] == {"created": 1, "updated": 2, "unchanged": 0, "retired": 1}
     assert record.plan["price_changes"] == 1
     assert record.plan["changes"] == [
-        {"action": "created", "external_id": "104", "name": "Чай улун", "price": "500", "quantity": 4},
+        {"action": "created", "external_id": "104", "name": "Чай улун", "price": "500.00", "quantity": 4},
         {
             "action": "updated",
             "external_id": "101",
@@ -244,7 +246,7 @@ def test_changed_file_updates_prices_with_history_retires_missing_offers_and_cre
             "name": "Чай чёрный",
             "fields": ["quantity"],
             "old_price": "199.50",
-            "new_price": "199.5",
+            "new_price": "199.50",
             "old_quantity": 7,
             "new_quantity": 3,
         },
@@ -321,12 +323,15 @@ def test_number_of_statements_grows_with_batches_not_goods(settings):
         assert changed.updated_count == goods
         counts[goods] = (len(first), len(again))
 
-    batch = services._batch_size()
-    extra_batches = -(-3000 // batch) - 1
-    assert counts[300][0] <= 30
-    assert counts[300][1] <= 30
-    assert counts[3000][0] <= counts[300][0] + 4 * extra_batches
-    assert counts[3000][1] <= counts[300][1] + 4 * extra_batches
+    # A batch of updates costs a savepoint, the row locks, the price history, the update and the
+    # release; a batch of staged goods one insert. Nothing is written per good.
+    statements_per_batch = 6
+    extra_batches = -(-3000 // importing_apply.UPDATE_BATCH) - 1
+    # A fixed cost per import: claim, stage, shop lock, plan, apply phases, finish, clean up.
+    assert counts[300][0] <= 40
+    assert counts[300][1] <= 40
+    assert counts[3000][0] <= counts[300][0] + statements_per_batch * extra_batches
+    assert counts[3000][1] <= counts[300][1] + statements_per_batch * extra_batches
 
 
 # --- Ownership and permissions -------------------------------------------------------------------
@@ -495,7 +500,7 @@ def test_a_running_import_is_left_alone_until_it_is_stale_then_run_again():
     busy = run_price_list_import(price_list_import=record)
     assert (busy.status, Offer.objects.count()) == ("running", 0)
 
-    PriceListImport.objects.filter(pk=record.pk).update(started_at=timezone.now() - services.STALE_AFTER * 2)
+    PriceListImport.objects.filter(pk=record.pk).update(started_at=timezone.now() - workflow.STALE_AFTER * 2)
     retried = run_price_list_import(price_list_import=record)
 
     assert (retried.status, retried.attempts, Offer.objects.count()) == ("succeeded", 2, 3)
@@ -506,7 +511,7 @@ def test_a_stale_import_out_of_attempts_is_marked_failed():
         partner=PartnerFactory(), content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
     )
     PriceListImport.objects.filter(pk=record.pk).update(
-        status="running", started_at=timezone.now() - services.STALE_AFTER * 2, attempts=services.MAX_ATTEMPTS
+        status="running", started_at=timezone.now() - workflow.STALE_AFTER * 2, attempts=workflow.MAX_ATTEMPTS
     )
 
     result = run_price_list_import(price_list_import=record)
@@ -518,24 +523,29 @@ def test_a_stale_import_out_of_attempts_is_marked_failed():
     assert Offer.objects.count() == 0
 
 
-def test_an_error_while_applying_rolls_everything_back_and_leaves_the_import_retryable(monkeypatch):
+def test_an_internal_error_changes_nothing_and_leaves_the_import_retryable():
     partner = PartnerFactory()
     record = create_price_list_import(
         partner=partner, content=SMALL, file_name="a.yaml", source=PriceListImport.Source.API
     )
+    kept = record.file.name
+    record.file.storage.delete(kept)  # the kept file is gone: not the partner's fault
 
-    def broken_history(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(services, "_products_for", broken_history)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(FileNotFoundError):
         run_price_list_import(price_list_import=record)
 
     record.refresh_from_db()
     assert (record.status, record.attempts) == ("pending", 1)
-    assert record.errors == [{"path": "", "message": "internal error: disk full", "line": None}]
+    assert record.errors == [
+        {
+            "path": "",
+            "message": "an internal error (FileNotFoundError) interrupted the import; "
+            "it is tried again automatically",
+            "line": None,
+        }
+    ]
     assert catalog_counts() == {"shops": 0, "categories": 0, "products": 0, "offers": 0, "history": 0}
-    monkeypatch.undo()
+    record.file.storage.save(kept, ContentFile(SMALL))
     assert run_price_list_import(price_list_import=record).status == "succeeded"
 
 
@@ -547,29 +557,18 @@ def test_progress_reaches_the_total_when_done():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_progress_is_visible_to_other_connections_while_the_import_runs(monkeypatch):
+def test_progress_and_finished_batches_are_visible_while_a_customer_holds_an_offer(monkeypatch):
+    partner = PartnerFactory()
+    run_import(partner, generated_price_list(4500))
     record = create_price_list_import(
-        partner=PartnerFactory(), content=generated_price_list(4500), file_name="a.yaml", source="api"
+        partner=partner, content=generated_price_list(4500, price=100_000), file_name="a.yaml", source="api"
     )
-    seen: list[tuple[str, int]] = []
-    original = services._ProgressWriter.__call__
-
-    def observe(self, processed):
-        original(self, processed)
-        observer = connections.create_connection("default")
-        try:
-            with observer.cursor() as cursor:
-                cursor.execute(
-                    "SELECT status, goods_processed FROM partners_pricelistimport WHERE id = %s", [record.pk]
-                )
-                seen.append(cursor.fetchone())
-                cursor.execute("SELECT count(*) FROM catalog_offer")
-                seen.append(("offers", cursor.fetchone()[0]))
-        finally:
-            observer.close()
-
-    monkeypatch.setattr(services._ProgressWriter, "__call__", observe)
-    monkeypatch.setattr(services, "COPY_MIN_CHUNK", 1000)
+    monkeypatch.setattr(importing_apply, "UPDATE_BATCH", 1000)
+    last_offer = Offer.objects.order_by("-id").first()
+    customer = connections.create_connection("default")
+    customer.set_autocommit(False)
+    with customer.cursor() as cursor:  # a customer's transaction holds the last offer
+        cursor.execute("SELECT id FROM catalog_offer WHERE id = %s FOR UPDATE", [last_offer.pk])
     thread_errors: list[BaseException] = []
 
     def work():
@@ -582,13 +581,33 @@ def test_progress_is_visible_to_other_connections_while_the_import_runs(monkeypa
 
     worker = threading.Thread(target=work)
     worker.start()
-    worker.join(60)
+    try:
+        observer = connections.create_connection("default")
+        seen = None
+        for _ in range(200):  # until the import waits on the held offer (at most 10 s)
+            with observer.cursor() as cursor:
+                cursor.execute(
+                    "SELECT goods_processed FROM partners_pricelistimport WHERE id = %s", [record.pk]
+                )
+                processed = cursor.fetchone()[0]
+                cursor.execute("SELECT count(*) FROM catalog_offer WHERE price >= 100000")
+                repriced = cursor.fetchone()[0]
+            if processed == 4000:
+                seen = (processed, repriced)
+                break
+            time.sleep(0.05)
+        observer.close()
+    finally:
+        customer.rollback()
+        customer.close()
+        worker.join(60)
 
     assert thread_errors == []
-    steps = [0, 1000, 2000, 3000, 4000, 4500]
-    assert seen == [row for step in steps for row in (("running", step), ("offers", 0))]
+    # The first four batches are committed and shown while the fifth waits for the customer.
+    assert seen == (4000, 4000)
     record.refresh_from_db()
-    assert (record.status, record.goods_processed) == ("succeeded", 4500)
+    assert (record.status, record.goods_processed, record.updated_count) == ("succeeded", 4500, 4500)
+    assert Offer.objects.filter(price__gte=100_000).count() == 4500
 
 
 # --- Shops, export, selectors ---------------------------------------------------------------------

@@ -1,20 +1,29 @@
-"""Import tasks: idempotent, a crash mid-apply changes no offer and ends failed, abandoned runs resume."""
+"""Import tasks: idempotent, a crash mid-apply is finished by the next attempt, abandoned runs resume."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.tests.factories import PartnerFactory
-from catalog.models import Offer
+from catalog.models import Offer, PriceHistory
 from partners import tasks
+from partners.importing import apply as importing_apply
+from partners.importing.workflow import (
+    MAX_ATTEMPTS,
+    STALE_AFTER,
+    create_price_list_import,
+    run_price_list_import,
+)
 from partners.models import PriceListImport
-from partners.services import MAX_ATTEMPTS, STALE_AFTER, create_price_list_import
 from partners.tasks import import_price_list_task, resume_stale_imports, start_price_list_import
+from partners.tests.faults import database_refuses_updates_of_offer
 
 pytestmark = pytest.mark.django_db
 
@@ -77,28 +86,75 @@ def test_missing_import_is_reported_not_raised():
     assert import_price_list_task.apply(args=[987654]).result == "missing"
 
 
-def test_crash_mid_apply_leaves_the_offers_unchanged_and_the_record_failed(partner, monkeypatch):
+def offer_values() -> dict[str, tuple]:
+    return {
+        external_id: (price, quantity, is_active)
+        for external_id, price, quantity, is_active in Offer.objects.values_list(
+            "external_id", "price", "quantity", "is_active"
+        )
+    }
+
+
+FIRST_FILE_VALUES = {
+    "101": (Decimal("349.90"), 25, True),
+    "A-102": (Decimal("1290.00"), 0, True),
+    "103": (Decimal("199.50"), 7, True),
+}
+CHANGED_FILE_VALUES = {
+    "101": (Decimal("379.90"), 25, True),
+    "A-102": (Decimal("1290.00"), 0, False),
+    "103": (Decimal("199.50"), 3, True),
+    "104": (Decimal("500.00"), 4, True),
+}
+
+
+def test_a_crash_mid_apply_is_finished_by_the_next_attempt(partner, monkeypatch):
     import_price_list_task.apply(args=[new_import(partner).pk])
-    before = offers_snapshot()
+    assert offer_values() == FIRST_FILE_VALUES
     record = new_import(partner, SMALL_CHANGED)
-    calls = []
+    monkeypatch.setattr(importing_apply, "UPDATE_BATCH", 1)  # one offer per batch: 101, then 103
 
-    def crash(*args, **kwargs):
-        calls.append(1)
-        raise RuntimeError("worker lost its database mid-apply")
+    with database_refuses_updates_of_offer("103"), pytest.raises(DatabaseError):
+        run_price_list_import(price_list_import=record)
 
-    # The creates and product rows are written by now; the update is where the worker dies.
-    monkeypatch.setattr(Offer.objects, "bulk_update", crash)
+    record.refresh_from_db()
+    assert (record.status, record.attempts) == ("pending", 1)
+    # What was committed before the crash stays: the new offer and the first batch.
+    assert offer_values() == {
+        **FIRST_FILE_VALUES,
+        "101": CHANGED_FILE_VALUES["101"],
+        "104": CHANGED_FILE_VALUES["104"],
+    }
 
-    result = import_price_list_task.apply(args=[record.pk])
+    assert import_price_list_task.apply(args=[record.pk]).result == "succeeded"
+
+    record.refresh_from_db()
+    assert (record.status, record.attempts, record.errors) == ("succeeded", 2, [])
+    assert offer_values() == CHANGED_FILE_VALUES
+    assert PriceHistory.objects.filter(price_list_import=record).count() == 1
+
+
+def test_a_crash_that_repeats_ends_the_import_failed_after_the_last_attempt(partner):
+    import_price_list_task.apply(args=[new_import(partner).pk])
+    record = new_import(partner, SMALL_CHANGED)
+
+    with database_refuses_updates_of_offer("101"):
+        result = import_price_list_task.apply(args=[record.pk])
 
     assert result.failed()
     record.refresh_from_db()
-    assert record.status == PriceListImport.Status.FAILED
-    assert record.attempts == MAX_ATTEMPTS
-    assert len(calls) == MAX_ATTEMPTS
-    assert "worker lost its database mid-apply" in record.errors[0]["message"]
-    assert offers_snapshot() == before
+    assert (record.status, record.attempts) == (PriceListImport.Status.FAILED, MAX_ATTEMPTS)
+    # How the database reports the trigger's refusal.
+    kind = "InternalError" if connection.vendor == "postgresql" else "IntegrityError"
+    assert record.errors == [
+        {
+            "path": "",
+            "message": f"an internal error ({kind}) interrupted the import {MAX_ATTEMPTS} times; "
+            "upload the file again, and contact the store if it keeps failing",
+            "line": None,
+        }
+    ]
+    assert offer_values()["101"] == FIRST_FILE_VALUES["101"]
 
 
 def test_fresh_running_import_is_left_to_its_worker(partner):

@@ -15,8 +15,8 @@ from accounts.partner_access import make_partner
 from catalog.models import Offer
 from orders.models import Order
 from orders.services import add_to_basket, confirm_order, transition_order
+from partners.importing.workflow import create_price_list_import, run_price_list_import
 from partners.models import PriceListImport
-from partners.services import create_price_list_import, run_price_list_import
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo" / "pricelists"
 PARTNERS = [

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from partners.importing.workflow import create_price_list_import, run_price_list_import
 from partners.models import PriceListImport
-from partners.services import create_price_list_import, run_price_list_import
 
 
 class Command(BaseCommand):
