@@ -1,4 +1,4 @@
-"""Per-request log line and request id: `X-Request-ID` in (from the proxy) or made here, and out again."""
+"""Request middleware: the per-request log line and request id, and "busy" answers for lock waits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import time
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from config.logging import request_id_var
 
@@ -60,4 +63,44 @@ class RequestLogMiddleware:
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
             },
         )
+        return response
+
+
+# PostgreSQL's codes for "gave up waiting for a lock" and "statement timeout" (DB_WEB_* settings).
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+RETRY_AFTER_SECONDS = 2
+
+
+def is_database_busy(error: BaseException) -> bool:
+    return isinstance(error, OperationalError) and getattr(error.__cause__, "pgcode", None) in BUSY_SQLSTATES
+
+
+class DatabaseBusyMiddleware:
+    """A request that hit the web timeouts answers 503 with Retry-After instead of a server error.
+
+    Nothing was written (the transaction was rolled back), so the client may simply try again.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_busy(exception):
+            return None
+        logger.warning("database busy: %s %s answered 503", request.method, request.path)
+        message = _("The service is busy right now; nothing was changed. Try again in a moment.")
+        if request.path.startswith("/admin/"):
+            response: HttpResponse = TemplateResponse(
+                request, "admin/busy.html", {"message": message}, status=503
+            ).render()
+        else:
+            response = JsonResponse(
+                {"detail": str(message), "code": "busy"},
+                status=503,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

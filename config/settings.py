@@ -56,6 +56,7 @@ MIDDLEWARE = [
     # Health probes are answered before host checks, HTTPS redirects and request logging.
     "config.health.HealthCheckMiddleware",
     "config.middleware.RequestLogMiddleware",
+    "config.middleware.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,6 +93,26 @@ DATABASES = {"default": database_from_env(BASE_DIR)}
 # transactions: turn them off there (docs/deployment.md).
 if env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# Web requests stop waiting for a row lock after DB_WEB_LOCK_TIMEOUT_MS and abandon a statement after
+# DB_WEB_STATEMENT_TIMEOUT_MS (PostgreSQL; 0 turns one off), so one slow writer cannot hold every web
+# process: the request answers 503 "busy, try again" instead. Only web processes (`config.wsgi`, which
+# sets PROCUREMENT_ROLE=web) get them: workers, imports and migrations may legitimately run long.
+DB_WEB_LOCK_TIMEOUT_MS = env_int("DB_WEB_LOCK_TIMEOUT_MS", 3000)
+DB_WEB_STATEMENT_TIMEOUT_MS = env_int("DB_WEB_STATEMENT_TIMEOUT_MS", 30000)
+DB_WEB_TIMEOUTS = env_str("PROCUREMENT_ROLE") == "web" and DATABASES["default"]["ENGINE"].endswith(
+    "postgresql"
+)
+if DB_WEB_TIMEOUTS:
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        part
+        for part in (
+            _options.get("options", ""),
+            f"-c lock_timeout={DB_WEB_LOCK_TIMEOUT_MS}",
+            f"-c statement_timeout={DB_WEB_STATEMENT_TIMEOUT_MS}",
+        )
+        if part
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # The admin is the only place people sign in with a password; the API uses tokens.

@@ -15,6 +15,7 @@ def _back_to_the_latest_schema():
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
+
 BEFORE = [("orders", "0001_initial"), ("catalog", "0004_offer_reserved_quantity")]
 AFTER = [("orders", "0002_fill_offer_reserved_quantity")]
 
