@@ -405,6 +405,18 @@ UNFOLD = {
                     },
                 ],
             },
+            {
+                "title": _("System"),
+                "items": [
+                    {
+                        "title": _("Outgoing emails"),
+                        "icon": "outgoing_mail",
+                        "link": reverse_lazy("admin:accounts_outboxemail_changelist"),
+                        "badge": "config.dashboard.failed_emails_badge",
+                        "permission": "config.dashboard.can_view_outbox",
+                    },
+                ],
+            },
         ],
     },
 }
