@@ -248,6 +248,7 @@ def _update_held_row(email: OutboxEmail, *, tries: int, **values: Any) -> bool:
         except DATABASE_UNREACHABLE:
             if attempt == tries - 1:
                 raise
+            logger.warning("database unreachable while recording email %s; trying again", email.key)
             _reconnect_if_broken()
             time.sleep(MARK_SENT_PAUSE_SECONDS * 2**attempt)
     return False
