@@ -234,6 +234,8 @@ def test_message_id_is_stable_for_a_key_and_differs_between_keys(settings):
 def test_broker_down_at_commit_leaves_the_email_pending_and_the_sweep_sends_it_once(
     probe_template, django_capture_on_commit_callbacks, monkeypatch, caplog
 ):
+    caplog.set_level(logging.WARNING, logger="accounts.emails")
+
     def broker_down(*args, **kwargs):
         raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
