@@ -1,4 +1,4 @@
-"""Admin of the accounts app: users (customers, partners, staff) and their delivery contacts."""
+"""Admin of the accounts app: users (customers, partners, staff), their delivery contacts, outgoing emails."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -6,7 +6,8 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, TabularInline
@@ -14,7 +15,8 @@ from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from accounts.models import Contact, User
+from accounts.emails import message_id_for, retry_failed_emails
+from accounts.models import Contact, OutboxEmail, User
 from accounts.partner_access import PartnersCannotChangeMixin, is_partner_user, make_partner
 from accounts.services import normalize_phone
 
@@ -147,3 +149,113 @@ class ContactAdmin(ManagersOnlyMixin, ModelAdmin):
     @display(description=_("address"))
     def address_display(self, obj):
         return obj.address
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(ManagersOnlyMixin, ModelAdmin):
+    """What the outbox holds and how sending went; rows change only through the sending code.
+
+    The bodies are never shown: a pending message may carry a one-time link (a password reset) that
+    would let whoever reads it into someone else's account.
+    """
+
+    list_display = [
+        "created_at",
+        "status_badge",
+        "recipients_display",
+        "subject",
+        "attempts",
+        "next_attempt_display",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = [("status", ChoicesDropdownFilter)]
+    list_filter_submit = True
+    search_fields = ["key", "subject", "recipients_text"]
+    ordering = ["-created_at", "-id"]
+    actions = ["retry_now"]
+    fields = [
+        "key",
+        "message_id",
+        "status_badge",
+        "recipients_display",
+        "subject",
+        "attempts",
+        "next_attempt_at",
+        "queued_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The recipients as text, so that a manager can search for an address.
+        return super().get_queryset(request).annotate(recipients_text=Cast("recipients", TextField()))
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_retry_permission(self, request, obj=None):
+        return not is_partner_user(request.user) and request.user.has_perm("accounts.change_outboxemail")
+
+    @display(
+        description=_("status"),
+        ordering="status",
+        label={
+            OutboxEmail.Status.PENDING.value: "info",
+            OutboxEmail.Status.SENDING.value: "warning",
+            OutboxEmail.Status.SENT.value: "success",
+            OutboxEmail.Status.FAILED.value: "danger",
+        },
+    )
+    def status_badge(self, obj):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("recipients"))
+    def recipients_display(self, obj):
+        return ", ".join(obj.recipients) or "—"
+
+    @display(description=_("next attempt"), ordering="next_attempt_at")
+    def next_attempt_display(self, obj):
+        # Sent and failed rows have no next attempt; the stored time means nothing for them.
+        if obj.status in (OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING):
+            return obj.next_attempt_at
+        return "—"
+
+    @display(description=_("Message-ID"))
+    def message_id(self, obj):
+        return message_id_for(obj.key)
+
+    @action(description=_("Retry now"), icon="send", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        selected = queryset.count()
+        count = retry_failed_emails(emails=queryset)
+        if count:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d failed email is queued again.",
+                    "%(count)d failed emails are queued again.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+        if count < selected:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected email has not failed and was left as it is.",
+                    "%(count)d selected emails have not failed and were left as they are.",
+                    selected - count,
+                )
+                % {"count": selected - count},
+                messages.WARNING,
+            )

@@ -1,8 +1,9 @@
-"""Users (buyers and partners) and their delivery contacts."""
+"""Users (buyers and partners), their delivery contacts, and the outbox of emails to send."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MAX_CONTACTS_PER_USER = 5
@@ -80,16 +81,62 @@ class Contact(models.Model):
         return ", ".join(str(p) for p in parts if p)
 
 
-class SentEmail(models.Model):
-    """The key of every message sent, so a retried or duplicated task never emails twice."""
+class OutboxEmail(models.Model):
+    """One email to send, written in the transaction of what caused it and sent by a worker.
 
-    key = models.CharField(_("key"), max_length=200, unique=True)
-    sent_at = models.DateTimeField(_("sent"), auto_now_add=True, db_index=True)
+    The row is the email's whole state: the worker that claims it sends it; an error puts it back to
+    pending with a later `next_attempt_at`. `accounts.emails` owns every change of it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(
+        _("key"),
+        max_length=200,
+        unique=True,
+        help_text=_("Names the message: one key is sent at most once."),
+    )
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.TextField(_("subject"))
+    text = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    status = models.CharField(_("status"), max_length=7, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt"),
+        default=timezone.now,
+        help_text=_("Pending: not sent before this time. Sending: taken again after it (a worker stopped)."),
+    )
+    # When the row was last handed to the broker; empty when no task for it is waiting in a queue.
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("sent email")
-        verbose_name_plural = _("sent emails")
-        ordering = ["-sent_at"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep's look-up: rows waiting for a (new) attempt, oldest due first.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="outbox_email_due",
+            ),
+            models.Index(fields=["status", "-created_at"], name="outbox_email_status_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="sent", sent_at__isnull=False)
+                | (~models.Q(status="sent") & models.Q(sent_at__isnull=True)),
+                name="outbox_email_sent_at_iff_sent",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.key

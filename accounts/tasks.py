@@ -1,71 +1,75 @@
-"""Celery tasks of the accounts app: sending email (retried, at most once per key), token cleanup."""
+"""Celery tasks of the accounts app: sending the outbox's emails, sweeping it, token cleanup.
+
+The task names are written out so that routes (a queue of their own for emails) can name them and a
+refactoring cannot move them silently.
+"""
 
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from accounts.models import SentEmail
+from accounts import emails
 
 logger = logging.getLogger(__name__)
 
-# SMTPException and socket errors (refused, reset, timed out) are all OSError subclasses.
-RETRIED_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+# Sending one message takes seconds (EMAIL_TIMEOUT bounds each SMTP step); these limits stop a stuck
+# send well inside the row's lease (`accounts.emails.SEND_LEASE`), so no two workers overlap on a row.
+SEND_SOFT_TIME_LIMIT = 240
+SEND_TIME_LIMIT = 300
+# Retries of a task that could not reach the database to claim its row: 2 s, 4 s… at most 5 minutes.
+CLAIM_RETRIES = 6
+CLAIM_RETRY_MAX_SECONDS = 300
 
 
 @shared_task(
     bind=True,
-    autoretry_for=RETRIED_EMAIL_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
+    name="accounts.tasks.send_outbox_email",
+    max_retries=CLAIM_RETRIES,
+    soft_time_limit=SEND_SOFT_TIME_LIMIT,
+    time_limit=SEND_TIME_LIMIT,
 )
-def send_email(
-    self,
-    *,
-    to: list[str],
-    subject: str,
-    text: str,
-    html: str,
-    idempotency_key: str | None = None,
-) -> bool:
-    """Send one message; returns False when its key was already sent (a duplicate task).
+def send_outbox_email(self, email_id: int) -> str:
+    """Send one outbox row (see `accounts.emails.send_outbox_email`); returns what happened.
 
-    The key is claimed by inserting a `SentEmail` row in the same transaction as the send: a failed
-    send rolls the claim back (so the retry can send), and a second task with the same key waits on the
-    unique index and then sees the message as sent. A worker that dies after the SMTP server accepted
-    the message but before the commit may send it again on redelivery: delivery is at least once.
-    """
-    message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-    message.attach_alternative(html, "text/html")
-    if not idempotency_key:
-        message.send()
-        return True
-    with transaction.atomic():
-        _, created = SentEmail.objects.get_or_create(key=idempotency_key)
-        if not created:
-            logger.info("email %s already sent, skipping", idempotency_key)
-            return False
-        message.send()
-    return True
-
-
-def enqueue_email(**message: object) -> None:
-    """Hand a message to `send_email`; a broker that is down is logged, never raised to the caller.
-
-    Called after commit: the business action (an order, a registration) already happened, and an email
-    that cannot be queued must not turn it into an error page.
+    Every failure after the claim is recorded on the row and never raised. A database that cannot be
+    reached to claim the row changed nothing: the task retries with backoff (with a broker), and the
+    sweep hands the row over again in any case.
     """
     try:
-        send_email.delay(**message)
-    except Exception:
-        logger.exception("could not queue email %s", message.get("idempotency_key") or "")
+        return emails.send_outbox_email(email_id=email_id)
+    except (OperationalError, InterfaceError) as error:
+        if self.request.is_eager:
+            # In-process there is nothing to wait with; the sweep or `manage.py send_outbox` sends it.
+            logger.warning("could not reach the database to send email %s; it stays pending", email_id)
+            return "deferred"
+        raise self.retry(
+            exc=error, countdown=min(CLAIM_RETRY_MAX_SECONDS, 2 ** (self.request.retries + 1))
+        ) from error
+
+
+@shared_task(name="accounts.tasks.sweep_outbox_emails")
+def sweep_outbox_emails() -> int:
+    """Hand every due outbox row to a worker (run by Celery beat); returns how many were queued."""
+    return emails.queue_due_emails()
+
+
+@shared_task(name="accounts.tasks.send_email")
+def send_email(
+    *, to: list[str], subject: str, text: str, html: str, idempotency_key: str | None = None
+) -> str:
+    """The task of releases before the outbox, kept so that messages queued before an upgrade are sent.
+
+    The message joins the outbox under its key (a key already sent is not sent again) and is sent from
+    there.
+    """
+    _email, created = emails.create_outbox_email(
+        recipients=to, subject=subject, text=text, html=html, key=idempotency_key
+    )
+    return "queued" if created else "skipped"
 
 
 @shared_task

@@ -15,6 +15,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import OutboxEmail
 from accounts.partner_access import is_partner_user
 from catalog.models import Offer
 from catalog.selectors import low_in_stock, low_stock_threshold
@@ -208,6 +209,18 @@ def can_view_imports(request) -> bool:
 def can_manage_people(request) -> bool:
     """Users, contacts and groups are for managers only, never for partners."""
     return not is_partner_user(request.user) and _can(request.user, "accounts.view_user")
+
+
+def can_view_outbox(request) -> bool:
+    """Outgoing emails hold customers' addresses and orders: managers only, never partners."""
+    return not is_partner_user(request.user) and _can(request.user, "accounts.view_outboxemail")
+
+
+def failed_emails_badge(request) -> str:
+    if not can_view_outbox(request):
+        return ""
+    count = OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED).count()
+    return str(count) if count else ""
 
 
 def new_orders_badge(request) -> str:

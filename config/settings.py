@@ -186,6 +186,9 @@ else:
     EMAIL_OPTIONS = {}
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": EMAIL_OPTIONS}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Procurement <noreply@procurement.local>")
+# An email that failed this many times is given up (status "failed", logged at ERROR, retried from
+# the admin); attempts are spaced 30 s, 1 min, 2 min… up to an hour apart.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 10)
 # Who receives the fulfilment invoice of every new order; empty means every active staff user.
 ORDER_NOTIFY_EMAILS = env_list("ORDER_NOTIFY_EMAILS")
 
@@ -219,6 +222,12 @@ CELERY_BEAT_SCHEDULE = {
     "resume-stale-imports": {
         "task": "partners.tasks.resume_stale_imports",
         "schedule": env_int("IMPORT_RESUME_INTERVAL", 600),
+    },
+    # Sends what the outbox still holds: emails whose hand-off to the broker failed, whose retry is
+    # due, or whose worker died while sending.
+    "sweep-outbox-emails": {
+        "task": "accounts.tasks.sweep_outbox_emails",
+        "schedule": env_int("EMAIL_SWEEP_INTERVAL", 60),
     },
 }
 
@@ -414,6 +423,18 @@ UNFOLD = {
                         "icon": "group",
                         "link": reverse_lazy("admin:auth_group_changelist"),
                         "permission": "config.dashboard.can_manage_people",
+                    },
+                ],
+            },
+            {
+                "title": _("System"),
+                "items": [
+                    {
+                        "title": _("Outgoing emails"),
+                        "icon": "outgoing_mail",
+                        "link": reverse_lazy("admin:accounts_outboxemail_changelist"),
+                        "badge": "config.dashboard.failed_emails_badge",
+                        "permission": "config.dashboard.can_view_outbox",
                     },
                 ],
             },
