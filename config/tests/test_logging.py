@@ -7,9 +7,14 @@ import io
 import json
 import logging
 import logging.config
+import os
 import re
 import secrets
 import string
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -20,8 +25,10 @@ from django.utils.log import configure_logging
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
+from config.celery import app as celery_app
 from config.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter, redact, redact_text
-from config.tests.logging_tasks import send_reset_email_that_fails
+from config.tests.logging_tasks import TASK_NAME, send_reset_email_that_fails
+from config.tests.servers import BASE_DIR, production_environment, stop
 
 SECRET_TOKEN = "8f2a9c3e5b7d1f4a6c8e0b2d4f6a8c0e"
 
@@ -354,3 +361,90 @@ def test_redact_turns_any_value_into_a_safe_json_ready_one():
         "data": {"kwargs": "[REDACTED]", "exc": "bad password=[REDACTED]"},
         "object": "<Opaque token=[REDACTED] at 0x1>",
     }
+
+
+# --- A real worker: its own log lines (task received, failed, unregistered) carry no secret ------------
+
+BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
+WORKER_QUEUE = "procurement-logging-test"
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not BROKER_URL, reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15"
+)
+def test_a_celery_worker_logs_no_task_argument_or_secret_of_a_failed_or_unknown_task(tmp_path, monkeypatch):
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    secret = random_secrets()
+    output = tmp_path / "worker.out"
+    environment = production_environment(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", CELERY_BROKER_URL=BROKER_URL
+    )
+    celery = Path(sys.executable).parent / "celery"
+    with output.open("ab") as log:
+        worker = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                WORKER_QUEUE,
+                "--include",
+                "config.tests.logging_tasks",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"logging-test-{os.getpid()}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_text(output, "ready.", process=worker)
+        email_text = (
+            f'POST /password_reset/confirm/ {{"token": "{secret["task_reset_token"]}", "password": "..."}}'
+        )
+        with celery_app.connection_for_write(url=BROKER_URL) as connection:
+            celery_app.send_task(
+                TASK_NAME,
+                kwargs={"to": "anna@example.com", "text": email_text, "password": secret["task_password"]},
+                queue=WORKER_QUEUE,
+                connection=connection,
+            )
+            # A task the worker does not know (a newer release's): Celery logs the whole message body.
+            celery_app.send_task(
+                "accounts.tasks.send_email_of_a_newer_release",
+                kwargs={
+                    "text": f"Your token: {secret['json_reset_token']}",
+                    "password": secret["json_password"],
+                },
+                queue=WORKER_QUEUE,
+                connection=connection,
+            )
+        wait_for_text(output, "raised unexpected", process=worker)
+        wait_for_text(output, "Received unregistered task", process=worker)
+    finally:
+        stop(worker)
+
+    written = output.read_text(encoding="utf-8")
+    assert {name: value for name, value in secret.items() if value in written} == {}
+    assert "send_reset_email_that_fails" in written
+    assert "[REDACTED]" in written
+
+
+def wait_for_text(path: Path, text: str, *, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in path.read_text(encoding="utf-8"):
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited:\n{path.read_text(encoding='utf-8')}")
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not logged within {timeout:.0f} s:\n{path.read_text(encoding='utf-8')}")
