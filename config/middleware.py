@@ -1,4 +1,5 @@
-"""Request middleware: the per-request log line and request id, and "busy" answers for lock waits."""
+"""Request middleware: the request id and log line, "busy" answers for lock waits, and the error that
+names an untrusted proxy when HTTPS redirects loop."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from config.logging import request_id_var
 
 logger = logging.getLogger("procurement.request")
+security_logger = logging.getLogger("procurement.security")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A caller's id is kept only when it is a plain token, so it cannot inject text into the logs.
@@ -64,6 +67,37 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+class HttpsRedirectLoopMiddleware:
+    """Name the fix when a proxy says "HTTPS" but is not believed, which makes the HTTPS redirect loop.
+
+    The proxy terminates TLS and sends `X-Forwarded-Proto: https`; if its address is not in gunicorn's
+    FORWARDED_ALLOW_IPS the request still looks like plain HTTP, SecurityMiddleware redirects it to
+    HTTPS, and the browser comes back through the same proxy forever. The redirect still happens (the
+    header alone proves nothing), but the first such request of each process is logged as an error.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.has_warned = False
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            not self.has_warned
+            and settings.SECURE_SSL_REDIRECT
+            and not request.is_secure()
+            and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https"
+        ):
+            self.has_warned = True
+            security_logger.error(
+                "HTTPS redirect loop: %s sent X-Forwarded-Proto: https but is not a trusted proxy, so "
+                "this request counts as plain HTTP and is redirected to HTTPS again. Add the proxy's "
+                "address to FORWARDED_ALLOW_IPS (gunicorn), or set BEHIND_HTTPS_PROXY=True if nothing "
+                "but the proxy can reach this server.",
+                request.META.get("REMOTE_ADDR", "?"),
+            )
+        return self.get_response(request)
 
 
 # PostgreSQL's codes for "gave up waiting for a lock" and "statement timeout" (DB_WEB_* settings).

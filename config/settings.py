@@ -22,7 +22,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 load_dotenv(BASE_DIR / ".env")
 
 # --- Core ---------------------------------------------------------------------------------------
-DEBUG = env_bool("DEBUG_FLAG", env_bool("DEBUG", True))
+# A secret key or host names in the environment mean a deployment: DEBUG is then off (and with it every
+# protection below on) unless DEBUG_FLAG turns it on. With neither, this is a developer's machine.
+IS_DEPLOYMENT = bool(env_str("SECRET_KEY") or env_str("ALLOWED_HOSTS"))
+DEBUG = env_bool("DEBUG_FLAG", env_bool("DEBUG", not IS_DEPLOYMENT))
 SECRET_KEY = env_str("SECRET_KEY") or dev_secret_key(BASE_DIR / ".dev-secret-key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "config.middleware.RequestLogMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
+    "config.middleware.HttpsRedirectLoopMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -287,16 +291,29 @@ CACHES = {
     )
 }
 
-# --- Security (production values come from the environment) --------------------------------------
+# --- Security --------------------------------------------------------------------------------------
+# With DEBUG off every protection is on unless its own variable turns it off, so `check --deploy` is
+# clean with just SECRET_KEY and ALLOWED_HOSTS: HTTP is redirected to HTTPS, browsers are told to use
+# HTTPS only for a year (HSTS; sent on HTTPS answers only), cookies travel over HTTPS only.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Opt-in: includeSubDomains binds every subdomain of the host to HTTPS, and preload asks browsers to
+# hard-code that (undoing it takes months). That is a decision about the whole domain, for its owner;
+# Django's reminders that they are off (W005, W021) are therefore silenced.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+# Which requests came over HTTPS: behind the documented nginx, gunicorn takes the scheme from the
+# proxy's X-Forwarded-Proto, and only from the addresses in FORWARDED_ALLOW_IPS (127.0.0.1), so Django
+# needs no header of its own and a client cannot claim HTTPS. BEHIND_HTTPS_PROXY=True makes Django
+# believe the header from anyone: only for a server that nothing but the proxy can reach and that does
+# not do this itself (gunicorn does). A proxy that is not trusted makes the redirect loop; the first
+# such request is logged with the fix (`config.middleware.HttpsRedirectLoopMiddleware`).
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
 )
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

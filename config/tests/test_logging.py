@@ -2,17 +2,46 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import logging
+import logging.config
+import os
+import re
+import secrets
+import string
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import include, path
+from django.utils.crypto import get_random_string
+from django.utils.log import configure_logging
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from config.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter, redact_text
+from config.celery import app as celery_app
+from config.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter, redact, redact_text
+from config.tests.logging_tasks import TASK_NAME, send_reset_email_that_fails
+from config.tests.servers import BASE_DIR, production_environment, stop
 
 SECRET_TOKEN = "8f2a9c3e5b7d1f4a6c8e0b2d4f6a8c0e"
+
+
+def crash(request):
+    """An unexpected error whose message quotes a URL with credentials, as a failed fetch's would."""
+    raise RuntimeError(f"feed {request.GET['feed']} answered 502")
+
+
+# `crash/` next to the real URLs, for the tests that need a 500 (marked `urls` with this module).
+urlpatterns = [path("crash/", crash), path("", include("config.urls"))]
+handler404 = "config.api.page_not_found"
+handler500 = "config.api.server_error"
 
 
 @pytest.fixture
@@ -134,7 +163,288 @@ def test_exception_tracebacks_are_redacted_too(log_lines):
         ("postgres://shop:db-pass@db.internal/shop", "postgres://shop:[REDACTED]@db.internal/shop"),
         ("deleted 3 expired API tokens", "deleted 3 expired API tokens"),
         ("email order-5-confirmed already sent", "email order-5-confirmed already sent"),
+        (
+            "GET /x/?key=k1&idempotency_key=order-5&sig=s1&sessionid=s2&page=2",
+            "GET /x/?key=[REDACTED]&idempotency_key=order-5&sig=[REDACTED]&sessionid=[REDACTED]&page=2",
+        ),
+        (
+            "Cookie: sessionid=abc; csrftoken=def; theme=dark",
+            "Cookie: [REDACTED]; csrftoken=[REDACTED]; theme=dark",
+        ),
+        ("X-Api-Key: k-123 from 10.0.0.5", "X-Api-Key: [REDACTED] from 10.0.0.5"),
+        ('{"password": "two words", "city": "Moscow"}', '{"password": "[REDACTED]", "city": "Moscow"}'),
+        ("{&quot;token&quot;: &quot;MQ-abc&quot;}", "{&quot;token&quot;: &quot;[REDACTED]&quot;}"),
+        ("next=/x%3Ftoken%3Dabc", "next=/x%3Ftoken%3D[REDACTED]"),
+        ("api token " + "ab12" * 16 + " used", "api token [REDACTED] used"),
+        ("reset link MQ-cz8k2a-" + "0f" * 16, "reset link MQ-[REDACTED]"),
+        ("session 6y5sq80dm0v2deqn3xbs3avyq6no3wb3 expired", "session [REDACTED] expired"),
+        ("request 1ae313dd09c0f399f3e05ed3e10f73be done", "request 1ae313dd09c0f399f3e05ed3e10f73be done"),
+        (
+            "confirm eyJ1c2VyIjo1fQ:1xXlym:NRHtb-hRMCcduaeoerR0GTXtv4Suql36Syhubf-5cls now",
+            "confirm [REDACTED] now",
+        ),
+        ("Authorization: [REDACTED]", "Authorization: [REDACTED]"),
     ],
 )
 def test_redact_text(text, expected):
     assert redact_text(text) == expected
+
+
+# --- Everything written by the production logging configuration, grepped for secrets -----------------
+
+
+@pytest.fixture(params=["json", "plain"])
+def production_log(request, settings):
+    """Install `settings.LOGGING` as production runs it (`LOG_FORMAT` json, or plain) writing to a buffer.
+
+    Returns a function giving everything written so far: every logger, every handler of ours.
+    """
+    stream = io.StringIO()
+    config = copy.deepcopy(settings.LOGGING)
+    config["handlers"]["console"]["formatter"] = request.param
+    config["handlers"]["console"]["stream"] = stream
+    logging.config.dictConfig(config)
+    yield stream.getvalue
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+
+
+def random_secrets() -> dict[str, str]:
+    """Fresh values in the shapes the real ones have, so a leak cannot hide behind a known constant."""
+    session_alphabet = string.ascii_lowercase + string.digits
+    return {
+        "query_token": "qt" + secrets.token_urlsafe(18),
+        "query_api_key": "qk" + secrets.token_urlsafe(18),
+        "query_password": "qp" + secrets.token_urlsafe(12),
+        "query_session": get_random_string(32, session_alphabet),
+        "header_token": secrets.token_hex(32),
+        "header_api_key": "hk" + secrets.token_urlsafe(18),
+        "cookie_session": get_random_string(32, session_alphabet),
+        "cookie_csrf": get_random_string(32),
+        "form_password": "fp" + secrets.token_urlsafe(12),
+        "json_reset_token": f"MQ-{get_random_string(6, session_alphabet)}-{secrets.token_hex(16)}",
+        "json_password": "jp" + secrets.token_urlsafe(12),
+        "exception_token": "et" + secrets.token_urlsafe(18),
+        "exception_password": "ep" + secrets.token_urlsafe(12),
+        "extra_password": "xp" + secrets.token_urlsafe(12),
+        "extra_cookie": get_random_string(32, session_alphabet),
+        "task_reset_token": f"MQ-{get_random_string(6, session_alphabet)}-{secrets.token_hex(16)}",
+        "task_password": "tp" + secrets.token_urlsafe(12),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("config.tests.test_logging")
+def test_no_secret_sent_in_urls_headers_or_bodies_reaches_any_log_line(
+    production_log, django_capture_on_commit_callbacks
+):
+    secret = random_secrets()
+    client = Client(raise_request_exception=False)
+    headers = {
+        "HTTP_COOKIE": f"sessionid={secret['cookie_session']}; csrftoken={secret['cookie_csrf']}",
+        "HTTP_X_API_KEY": secret["header_api_key"],
+    }
+    authorization = {"HTTP_AUTHORIZATION": f"Token {secret['header_token']}"}
+    query = (
+        f"token={secret['query_token']}&api_key={secret['query_api_key']}"
+        f"&password={secret['query_password']}&sessionid={secret['query_session']}"
+    )
+
+    # Query strings and headers on a 404, a 400, an API 401 and a 500.
+    assert client.get(f"/nope/?{query}", **headers, **authorization).status_code == 404
+    assert client.get(f"/products/?page=0&{query}", **headers).status_code == 400
+    assert client.get(f"/user/?{query}", **headers, **authorization).status_code == 401
+    feed = f"https://feed.example.com/list.yaml?token={secret['exception_token']}"
+    crash_url = f"/crash/?feed={feed}%26password%3D{secret['exception_password']}&{query}"
+    assert client.get(crash_url, **headers).status_code == 500
+    # Form and JSON bodies.
+    login = client.post("/get_token/", {"username": "ivan", "password": secret["form_password"]}, **headers)
+    assert login.status_code == 401
+    confirm = client.post(
+        "/password_reset/confirm/",
+        {"token": secret["json_reset_token"], "password": secret["json_password"]},
+        content_type="application/json",
+        **headers,
+    )
+    assert confirm.status_code == 400
+    # The real flow: a reset e-mail sent by its task, the password set with its token, a new API token.
+    user = UserFactory(email="anna@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/password_reset/", {"email": user.email}, content_type="application/json")
+    reset_token = re.search(r'"token": "([^"]+)"', mail.outbox[-1].body).group(1)
+    new_password = "Nw-" + secrets.token_urlsafe(12)
+    confirmed = client.post(
+        "/password_reset/confirm/",
+        {"token": reset_token, "password": new_password},
+        content_type="application/json",
+    )
+    assert confirmed.status_code == 200
+    api_token = client.post("/get_token/", {"username": user.username, "password": new_password}).json()[
+        "token"
+    ]
+    assert client.get("/user/", HTTP_AUTHORIZATION=f"Token {api_token}").status_code == 200
+    assert client.get(f"/nope/?token={api_token}").status_code == 404
+    # Extra fields and exceptions logged by our own code.
+    logger = logging.getLogger("partners.fetch")
+    logger.warning(
+        "fetch failed",
+        extra={
+            "headers": {"Authorization": f"Token {secret['header_token']}", "Cookie": secret["extra_cookie"]},
+            "body": {"username": "ivan", "password": secret["extra_password"]},
+        },
+    )
+    try:
+        raise ConnectionError(f"GET {feed} refused")
+    except ConnectionError:
+        logger.exception("fetch of %s failed", feed)
+    # A Celery task failing with secrets in its arguments and in its error message.
+    email_text = (
+        f'POST /password_reset/confirm/ {{"token": "{secret["task_reset_token"]}", "password": "..."}}'
+    )
+    send_reset_email_that_fails.delay(
+        to="anna@example.com", text=email_text, password=secret["task_password"]
+    )
+
+    output = production_log()
+    leaked = {name: value for name, value in secret.items() if value in output}
+    real = {"reset_token": reset_token, "new_password": new_password, "api_token": api_token}
+    leaked |= {name: value for name, value in real.items() if value in output}
+    assert leaked == {}, output
+    # The lines are there, redacted, not dropped.
+    for expected in (
+        "Not Found: /nope/",
+        "Bad Request: /products/",
+        "Unauthorized: /user/",
+        "Internal Server Error: /crash/",
+        "fetch of https://feed.example.com/list.yaml?token=[REDACTED] failed",
+        "send_reset_email_that_fails",
+        "raised unexpected",
+        "accounts.tasks.send_email",
+    ):
+        assert expected in output, expected
+
+
+@pytest.mark.urls("config.tests.test_logging")
+@pytest.mark.parametrize("production_log", ["json"], indirect=True)
+def test_a_django_request_record_names_the_request_by_method_and_path_only(production_log):
+    Client(raise_request_exception=False).get(f"/nope/?token={SECRET_TOKEN}&api_key=k-{SECRET_TOKEN}")
+
+    lines = [json.loads(line) for line in production_log().splitlines()]
+    [line] = [line for line in lines if line["logger"] == "django.request"]
+    assert (line["message"], line["request"], line["status_code"]) == ("Not Found: /nope/", "GET /nope/", 404)
+
+
+def test_celery_task_arguments_are_never_logged(log_lines):
+    send_reset_email_that_fails.delay(to="anna@example.com", text="Hello", password="pw-in-kwargs")
+
+    [line] = [line for line in log_lines() if line["logger"] == "celery.app.trace"]
+    assert line["level"] == "ERROR"
+    assert (line["data"]["args"], line["data"]["kwargs"]) == ("[REDACTED]", "[REDACTED]")
+    assert line["message"].startswith("Task procurement_tests.send_reset_email_that_fails[")
+    assert "pw-in-kwargs" not in json.dumps(line)
+
+
+def test_redact_turns_any_value_into_a_safe_json_ready_one():
+    class Opaque:
+        def __str__(self) -> str:
+            return f"<Opaque token={SECRET_TOKEN} at 0x1>"
+
+    value = {
+        "attempts": (1, 2.5, None, True),
+        "Authorization": "Token abc",
+        "data": {"kwargs": {"to": "x"}, "exc": f"bad password={SECRET_TOKEN}"},
+        "object": Opaque(),
+    }
+
+    assert redact(value) == {
+        "attempts": [1, 2.5, None, True],
+        "Authorization": "[REDACTED]",
+        "data": {"kwargs": "[REDACTED]", "exc": "bad password=[REDACTED]"},
+        "object": "<Opaque token=[REDACTED] at 0x1>",
+    }
+
+
+# --- A real worker: its own log lines (task received, failed, unregistered) carry no secret ------------
+
+BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
+WORKER_QUEUE = "procurement-logging-test"
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not BROKER_URL, reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15"
+)
+def test_a_celery_worker_logs_no_task_argument_or_secret_of_a_failed_or_unknown_task(tmp_path, monkeypatch):
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    secret = random_secrets()
+    output = tmp_path / "worker.out"
+    environment = production_environment(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", CELERY_BROKER_URL=BROKER_URL
+    )
+    celery = Path(sys.executable).parent / "celery"
+    with output.open("ab") as log:
+        worker = subprocess.Popen(
+            [
+                str(celery),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--queues",
+                WORKER_QUEUE,
+                "--include",
+                "config.tests.logging_tasks",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"logging-test-{os.getpid()}@%h",
+            ],
+            cwd=BASE_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_text(output, "ready.", process=worker)
+        email_text = (
+            f'POST /password_reset/confirm/ {{"token": "{secret["task_reset_token"]}", "password": "..."}}'
+        )
+        with celery_app.connection_for_write(url=BROKER_URL) as connection:
+            celery_app.send_task(
+                TASK_NAME,
+                kwargs={"to": "anna@example.com", "text": email_text, "password": secret["task_password"]},
+                queue=WORKER_QUEUE,
+                connection=connection,
+            )
+            # A task the worker does not know (a newer release's): Celery logs the whole message body.
+            celery_app.send_task(
+                "accounts.tasks.send_email_of_a_newer_release",
+                kwargs={
+                    "text": f"Your token: {secret['json_reset_token']}",
+                    "password": secret["json_password"],
+                },
+                queue=WORKER_QUEUE,
+                connection=connection,
+            )
+        wait_for_text(output, "raised unexpected", process=worker)
+        wait_for_text(output, "Received unregistered task", process=worker)
+    finally:
+        stop(worker)
+
+    written = output.read_text(encoding="utf-8")
+    assert {name: value for name, value in secret.items() if value in written} == {}
+    assert "send_reset_email_that_fails" in written
+    assert "[REDACTED]" in written
+
+
+def wait_for_text(path: Path, text: str, *, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in path.read_text(encoding="utf-8"):
+            return
+        if process.poll() is not None:
+            raise AssertionError(f"the worker exited:\n{path.read_text(encoding='utf-8')}")
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not logged within {timeout:.0f} s:\n{path.read_text(encoding='utf-8')}")
