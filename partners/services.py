@@ -29,6 +29,7 @@ from accounts.models import User
 from catalog.models import Category, Offer, PriceHistory, Product
 from partners.models import PriceListImport, Shop
 from partners.pricelist import Good, PriceList, PriceListError, PriceListInvalid, parse_price_list
+from partners.shop_names import clean_shop_name, shop_name_key
 
 logger = logging.getLogger(__name__)
 
@@ -305,40 +306,33 @@ class _ProgressWriter:
 
 
 def _resolve_shop(*, partner: User, name: str, create: bool) -> Shop | None:
-    """The partner's shop called `name` (case-insensitively); refuse a shop of another partner."""
-    shop = _find_shop(name)
+    """The partner's shop whose name reads the same as `name`; refuse a shop of another partner.
+
+    The name is cleaned first (invisible characters are refused). With `create`, a missing shop is
+    created through `create_shop` and the shop row is locked for the rest of the caller's transaction.
+    """
+    name = clean_shop_name(name)
+    shop = find_shop_by_name(name=name)
+    if shop is None and create:
+        try:
+            shop = create_shop(owner=partner, name=name)
+        except ValidationError as error:
+            if error.code != "shop_name_taken":
+                raise
+            # Created meanwhile by a concurrent import: its owner decides below.
+            shop = find_shop_by_name(name=name)
+            if shop is None:
+                raise
     if shop is not None and shop.owner_id != partner.pk:
         raise ValidationError(
             _("The shop “%(name)s” belongs to another partner; choose another shop name.")
             % {"name": shop.name},
             code="shop_owned_by_another_partner",
         )
-    if shop is None and create:
-        try:
-            with transaction.atomic():
-                shop = Shop.objects.create(name=name, owner=partner)
-        except IntegrityError:  # created meanwhile by a concurrent import: look again
-            shop = _find_shop(name)
-            if shop is None or shop.owner_id != partner.pk:
-                return _resolve_shop(partner=partner, name=name, create=False)
     if shop is not None and create:
         # Imports into one shop take turns: each plans against the offers the previous one left.
         shop = Shop.objects.select_for_update().get(pk=shop.pk)
     return shop
-
-
-def _find_shop(name: str) -> Shop | None:
-    if connection.vendor == "postgresql":
-        return Shop.objects.filter(name__iexact=name).first()
-    # SQLite compares only ASCII letters case-insensitively; shops are few, so compare here.
-    folded = name.casefold()
-    exact = Shop.objects.filter(name=name).first()
-    if exact is not None:
-        return exact
-    for shop in Shop.objects.only("id", "name", "owner_id").iterator():
-        if shop.name.casefold() == folded:
-            return shop
-    return None
 
 
 # --- Planning -------------------------------------------------------------------------------------
@@ -766,6 +760,45 @@ def _find_products(wanted: set[tuple[int, str]], batch: int) -> dict[tuple[int, 
 
 
 # --- Shops ----------------------------------------------------------------------------------------
+
+
+def find_shop_by_name(*, name: str) -> Shop | None:
+    """The shop whose name reads the same as `name` (the same key), whoever owns it."""
+    return Shop.objects.filter(name_key=shop_name_key(name)).first()
+
+
+def check_shop_name(*, name: str, shop: Shop | None = None) -> str:
+    """`name` cleaned for a new shop, or for `shop` when it is renamed; ValidationError if it is taken.
+
+    Taken means another shop's name reads the same: equal after Unicode normalisation, case folding,
+    whitespace collapsing and replacing look-alike characters (see `partners.shop_names`).
+    """
+    cleaned = clean_shop_name(name)
+    others = Shop.objects.filter(name_key=shop_name_key(cleaned))
+    if shop is not None and shop.pk is not None:
+        others = others.exclude(pk=shop.pk)
+    other = others.only("name").first()
+    if other is not None:
+        raise ValidationError(
+            _("The name reads the same as the name of the shop “%(name)s”; choose another name.")
+            % {"name": other.name},
+            code="shop_name_taken",
+        )
+    return cleaned
+
+
+def create_shop(*, owner: User, name: str) -> Shop:
+    """A new shop of the partner `owner`, under `name` cleaned; refused if another shop's name reads the same."""
+    if not owner.is_partner:
+        raise ValidationError(_("Only partner accounts can own shops."), code="not_partner")
+    cleaned = check_shop_name(name=name)
+    try:
+        with transaction.atomic():
+            return Shop.objects.create(owner=owner, name=cleaned)
+    except IntegrityError:
+        # A shop with the same key was created between the check and the insert: report it as taken.
+        check_shop_name(name=cleaned)
+        raise
 
 
 def set_shop_accepting_orders(*, shop: Shop, is_accepting_orders: bool) -> Shop:
