@@ -15,7 +15,12 @@ from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts.models import Contact, User
-from accounts.partner_access import PartnersCannotChangeMixin, is_partner_user, make_partner
+from accounts.partner_access import (
+    OfferedFiltersOnlyMixin,
+    PartnersCannotChangeMixin,
+    is_partner_user,
+    make_partner,
+)
 from accounts.services import normalize_phone
 
 admin.site.unregister(Group)
@@ -51,7 +56,7 @@ class ContactInline(ManagersOnlyMixin, TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
+class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -131,12 +136,12 @@ class UserAdmin(ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(ManagersOnlyMixin, BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseGroupAdmin, ModelAdmin):
     pass
 
 
 @admin.register(Contact)
-class ContactAdmin(ManagersOnlyMixin, ModelAdmin):
+class ContactAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, ModelAdmin):
     form = ContactForm
     list_display = ["user", "city", "address_display", "phone", "created_at"]
     list_select_related = ["user"]

@@ -23,7 +23,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from accounts.models import User
-from accounts.partner_access import OwnShopsFilter, is_partner_user
+from accounts.partner_access import OfferedFiltersOnlyMixin, OwnShopsFilter, is_partner_user
 from partners.forms import PriceListUploadForm, ShopAdminForm
 from partners.models import PriceListImport, Shop
 from partners.selectors import imports_visible_to
@@ -141,7 +141,7 @@ class PriceListUploadMixin:
 
 
 @admin.register(Shop)
-class ShopAdmin(PriceListUploadMixin, ModelAdmin):
+class ShopAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
     form = ShopAdminForm
     list_display = ["name", "owner", "accepting_badge", "offer_total", "active_offer_total", "created_at"]
     list_select_related = ["owner"]
@@ -256,7 +256,7 @@ class ShopAdmin(PriceListUploadMixin, ModelAdmin):
 
 
 @admin.register(PriceListImport)
-class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
+class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
     list_display = [
         "id",
         "shop_display",
