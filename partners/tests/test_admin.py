@@ -632,28 +632,64 @@ def test_applying_a_large_preview_runs_in_the_background_with_progress(
 # --- shop names as people read them -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "Кофейня ",
-        "Кофейня\u00a0",
-        "K\u043e\u0444e\u0439\u043d\u044f",  # Latin K and e among Cyrillic letters
-        "КОФЕЙНЯ",
-        "\u041a\u043e\u0444\u0435\u0439\u043d\u044f\u00a0\u00a0",
-    ],
-)
+# The look-alikes of «Связь-Маркет», each of which created a new shop before, and other spellings.
+LOOK_ALIKES = {
+    "trailing space": "Связь-Маркет ",
+    "no-break space": "Связь-Маркет\u00a0",
+    "Latin C": "Cвязь-Маркет",
+    "no-break hyphen": "Связь\u2011Маркет",
+    "Latin M": "Связь-Mаркет",
+    "another case": "связь-маркет",
+    "fullwidth letters": "Связь-\uff2dаркет",
+}
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
 def test_manager_adding_a_look_alike_of_another_shop_gets_a_form_error_and_nothing_is_created(
-    client, other_shop, partner, name
+    client, other_partner, partner, name
 ):
+    ShopFactory(name="Связь-Маркет", owner=other_partner)
     client.force_login(ManagerFactory())
 
     response = client.post(reverse("admin:partners_shop_add"), {"name": name, "owner": partner.pk, "url": ""})
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
-        "name": ["The name reads the same as the name of the shop “Кофейня”; choose another name."]
+        "name": ["The name reads the same as the name of the shop “Связь-Маркет”; choose another name."]
     }
-    assert list(Shop.objects.values_list("name", flat=True)) == ["Кофейня"]
+    assert list(Shop.objects.values_list("name", "owner")) == [("Связь-Маркет", other_partner.pk)]
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_partner_renaming_its_shop_to_a_look_alike_of_another_gets_a_form_error(
+    client, partner, shop, other_partner, name
+):
+    ShopFactory(name="Связь-Маркет", owner=other_partner)
+    client.force_login(partner)
+
+    response = client.post(reverse("admin:partners_shop_change", args=[shop.pk]), {"name": name, "url": ""})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": ["The name reads the same as the name of the shop “Связь-Маркет”; choose another name."]
+    }
+    shop.refresh_from_db()
+    assert (shop.name, shop.name_key) == ("Чайная лавка", shop_name_key("Чайная лавка"))
+
+
+def test_manager_adding_a_look_alike_of_the_same_partners_shop_is_refused_too(client, partner):
+    ShopFactory(name="Связь-Маркет", owner=partner)
+    client.force_login(ManagerFactory())
+
+    response = client.post(
+        reverse("admin:partners_shop_add"), {"name": "CВЯЗЬ-MАРКЕТ", "owner": partner.pk, "url": ""}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": ["The name reads the same as the name of the shop “Связь-Маркет”; choose another name."]
+    }
+    assert Shop.objects.count() == 1
 
 
 def test_manager_adding_a_name_with_a_zero_width_space_is_told_which_character_and_where(client, partner):
@@ -684,23 +720,6 @@ def test_manager_adds_a_shop_under_an_honest_name_trimmed_with_its_key(client, p
     assert response.status_code == 302
     shop = Shop.objects.get(owner=partner)
     assert (shop.name, shop.name_key) == ("Кофейня на углу", shop_name_key("кофейня на углу"))
-
-
-def test_partner_renaming_its_shop_to_a_look_alike_of_another_gets_a_form_error(
-    client, partner, shop, other_shop
-):
-    client.force_login(partner)
-
-    response = client.post(
-        reverse("admin:partners_shop_change", args=[shop.pk]), {"name": "KОФЕЙНЯ", "url": ""}
-    )
-
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {
-        "name": ["The name reads the same as the name of the shop “Кофейня”; choose another name."]
-    }
-    shop.refresh_from_db()
-    assert (shop.name, shop.name_key) == ("Чайная лавка", shop_name_key("Чайная лавка"))
 
 
 def test_partner_may_change_the_case_of_its_own_shop_name(client, partner, shop):
