@@ -17,7 +17,12 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from accounts.emails import message_id_for, retry_failed_emails
 from accounts.models import Contact, OutboxEmail, User
-from accounts.partner_access import PartnersCannotChangeMixin, is_partner_user, make_partner
+from accounts.partner_access import (
+    OfferedFiltersOnlyMixin,
+    PartnersCannotChangeMixin,
+    is_partner_user,
+    make_partner,
+)
 from accounts.services import normalize_phone
 
 admin.site.unregister(Group)
@@ -53,7 +58,7 @@ class ContactInline(ManagersOnlyMixin, TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
+class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -133,12 +138,12 @@ class UserAdmin(ManagersOnlyMixin, BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(Group)
-class GroupAdmin(ManagersOnlyMixin, BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseGroupAdmin, ModelAdmin):
     pass
 
 
 @admin.register(Contact)
-class ContactAdmin(ManagersOnlyMixin, ModelAdmin):
+class ContactAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, ModelAdmin):
     form = ContactForm
     list_display = ["user", "city", "address_display", "phone", "created_at"]
     list_select_related = ["user"]

@@ -113,6 +113,7 @@ def load_catalog(*, offer_count: int, reload: bool) -> None:
     from accounts.models import User
     from catalog.models import Category, Offer, Product
     from partners.models import Shop
+    from partners.shop_names import shop_name_key
 
     bench_shops = Shop.objects.filter(name__startswith="Bench shop ")
     existing = Offer.objects.filter(shop__in=bench_shops).count()
@@ -132,8 +133,13 @@ def load_catalog(*, offer_count: int, reload: bool) -> None:
                 defaults={"type": User.Type.SHOP, "email": f"bench-partner-{index}@example.com"},
             )
             owners.append(owner)
+        # bulk_create skips Shop.save(), which derives the comparison key: give it here.
+        names = [f"Bench shop {index}" for index in range(SHOP_COUNT)]
         shops = Shop.objects.bulk_create(
-            [Shop(name=f"Bench shop {index}", owner=owners[index]) for index in range(SHOP_COUNT)]
+            [
+                Shop(name=name, name_key=shop_name_key(name), owner=owner)
+                for name, owner in zip(names, owners, strict=True)
+            ]
         )
         categories = [
             Category.objects.get_or_create(name=f"Bench {word} {index}")[0]

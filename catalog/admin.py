@@ -14,7 +14,12 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import display
 
-from accounts.partner_access import OwnShopsFilter, PartnersCannotChangeMixin, is_partner_user
+from accounts.partner_access import (
+    OfferedFiltersOnlyMixin,
+    OwnShopsFilter,
+    PartnersCannotChangeMixin,
+    is_partner_user,
+)
 from catalog.models import Category, Offer, PriceHistory, Product
 from catalog.selectors import low_in_stock, low_stock_threshold
 
@@ -80,7 +85,7 @@ class OfferResource(resources.ModelResource):
 
 
 @admin.register(Category)
-class CategoryAdmin(PartnersCannotChangeMixin, ModelAdmin):
+class CategoryAdmin(OfferedFiltersOnlyMixin, PartnersCannotChangeMixin, ModelAdmin):
     list_display = ["name", "product_total"]
     search_fields = ["name"]
 
@@ -113,7 +118,7 @@ class OfferInline(TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(PartnerScopedMixin, ModelAdmin):
+class ProductAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ModelAdmin):
     list_display = ["name", "category", "offer_total", "min_price"]
     list_select_related = ["category"]
     list_filter = [("category", RelatedDropdownFilter)]
@@ -170,7 +175,7 @@ class PriceHistoryInline(TabularInline):
 
 
 @admin.register(Offer)
-class OfferAdmin(PartnerScopedMixin, ExportMixin, ModelAdmin):
+class OfferAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ExportMixin, ModelAdmin):
     resource_classes = [OfferResource]
     export_form_class = ExportForm
     list_display = [

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -28,7 +29,7 @@ from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from accounts.partner_access import is_partner_user
+from accounts.partner_access import OfferedFiltersOnlyMixin, is_partner_user
 from orders.models import Order, OrderEvent, OrderItem
 from orders.selectors import orders_visible_to, with_partner_subtotal
 from orders.services import ALLOWED_TRANSITIONS, cancel_order, transition_order
@@ -95,6 +96,8 @@ class CancelSelectedForm(forms.Form):
 
 
 class ShopFilter(DropdownFilter):
+    """Orders holding a line of one shop: a partner is offered, and may ask for, only its own shops."""
+
     title = _("shop")
     parameter_name = "shop"
 
@@ -108,8 +111,10 @@ class ShopFilter(DropdownFilter):
         value = self.value()
         if not value:
             return queryset
-        if not str(value).isdigit():
-            return queryset.none()
+        if value not in {pk for pk, _name in self.lookup_choices}:
+            # Another partner's shop, an unknown id or not a number: filtering by it would tell a partner
+            # which of its orders also hold that shop's lines, so the list answers as for a wrong filter.
+            raise IncorrectLookupParameters("a shop that is not offered")
         return queryset.filter(
             Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop_id=int(value)))
         )
@@ -274,7 +279,7 @@ def _bulk_move(to_state, name, label, icon):
 
 
 @admin.register(Order)
-class OrderAdmin(ExportMixin, ModelAdmin):
+class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
     resource_classes = [OrderResource]
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -22,8 +23,8 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from accounts.models import User
-from accounts.partner_access import OwnShopsFilter, is_partner_user
-from partners.forms import PriceListUploadForm
+from accounts.partner_access import OfferedFiltersOnlyMixin, OwnShopsFilter, is_partner_user
+from partners.forms import PriceListUploadForm, ShopAdminForm
 from partners.importing.workflow import (
     apply_previewed_import,
     create_price_list_import,
@@ -33,6 +34,7 @@ from partners.importing.workflow import (
 from partners.models import PriceListImport, Shop
 from partners.selectors import imports_visible_to
 from partners.services import set_shop_accepting_orders
+from partners.shop_names import shop_name_key
 from partners.tasks import start_price_list_import
 
 # Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
@@ -128,7 +130,7 @@ class PriceListUploadMixin:
             return redirect("admin:partners_pricelistimport_change", preview.pk)
         if preview.status == PriceListImport.Status.PENDING:
             preview = run_price_list_import(price_list_import=preview)
-        if shop is not None and preview.shop_name and preview.shop_name.casefold() != shop.name.casefold():
+        if shop is not None and preview.shop_name and shop_name_key(preview.shop_name) != shop.name_key:
             # The file names its shop; uploading it from another shop's page must not surprise anyone.
             self.message_user(
                 request,
@@ -140,7 +142,8 @@ class PriceListUploadMixin:
 
 
 @admin.register(Shop)
-class ShopAdmin(PriceListUploadMixin, ModelAdmin):
+class ShopAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
+    form = ShopAdminForm
     list_display = ["name", "owner", "accepting_badge", "offer_total", "active_offer_total", "created_at"]
     list_select_related = ["owner"]
     list_filter = [("is_accepting_orders", BooleanRadioFilter), ("owner", RelatedDropdownFilter)]
@@ -151,6 +154,15 @@ class ShopAdmin(PriceListUploadMixin, ModelAdmin):
     actions_row = ["toggle_accepting_orders_row"]
     actions_detail = ["upload_price_list_for_shop", "toggle_accepting_orders_detail"]
     fields = ["name", "owner", "url", "is_accepting_orders", "created_at"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            # Another shop took a name that reads the same between this form's check and its save, and
+            # the unique key refused it (everything was rolled back): answer the form again, whose
+            # check now names that shop. Any other integrity error fails the same way again.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -245,7 +257,7 @@ class ShopAdmin(PriceListUploadMixin, ModelAdmin):
 
 
 @admin.register(PriceListImport)
-class PriceListImportAdmin(PriceListUploadMixin, ModelAdmin):
+class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
     list_display = [
         "id",
         "shop_display",

@@ -2,12 +2,18 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from partners.shop_names import KEY_MAX_LENGTH, shop_name_key
 
 
 class Shop(models.Model):
+    """A partner's shop. Its name is unique as people read it: see `partners.shop_names`."""
+
     name = models.CharField(_("name"), max_length=100)
+    # Derived from the name on every save; the unique constraint is on it, so two shops whose names read
+    # the same (case, spaces, look-alike letters of another script) cannot exist, whoever writes them.
+    name_key = models.CharField(_("name as compared"), max_length=KEY_MAX_LENGTH, editable=False)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -24,14 +30,25 @@ class Shop(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                Lower("name"),
-                name="shop_name_ci_unique",
+                fields=["name_key"],
+                name="shop_name_key_unique",
                 violation_error_message=_("A shop with this name already exists."),
             ),
+            # A writer that skips save() (bulk_create, a raw insert) must still set the key.
+            models.CheckConstraint(condition=~models.Q(name_key=""), name="shop_name_key_not_empty"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Pure normalisation of a derived column, no side effects: computed here so that every path that
+        # saves a shop (services, admin, factories, get_or_create) stores the key of its current name.
+        self.name_key = shop_name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
 
 
 class PriceListImport(models.Model):

@@ -318,7 +318,7 @@ def test_no_secret_sent_in_urls_headers_or_bodies_reaches_any_log_line(
         "fetch of https://feed.example.com/list.yaml?token=[REDACTED] failed",
         "send_reset_email_that_fails",
         "raised unexpected",
-        "accounts.tasks.send_email",
+        "accounts.tasks.send_outbox_email",
     ):
         assert expected in output, expected
 

@@ -1,4 +1,4 @@
-"""Data migrations of the orders app, run on the historical models they were written for."""
+"""Data migrations of the orders app, run through the migration executor."""
 
 from __future__ import annotations
 
@@ -6,7 +6,21 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from catalog.models import Offer
+from catalog.tests.factories import OfferFactory
+from orders.models import Order
+from orders.tests.factories import OrderFactory, OrderItemFactory
+
 pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("orders", "0001_initial")]
+AFTER = [("orders", "0002_fill_offer_reserved_quantity")]
+
+
+def migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
 
 
 @pytest.fixture(autouse=True)
@@ -16,51 +30,21 @@ def _back_to_the_latest_schema():
     executor.migrate(executor.loader.graph.leaf_nodes())
 
 
-BEFORE = [("orders", "0001_initial"), ("catalog", "0004_offer_reserved_quantity")]
-AFTER = [("orders", "0002_fill_offer_reserved_quantity")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
-
-
 def test_reservations_are_filled_from_the_orders_still_new():
-    apps = migrate(BEFORE)
-    user = apps.get_model("accounts", "User").objects.create(username="anna", type="buyer")
-    partner = apps.get_model("accounts", "User").objects.create(username="shop", type="shop")
-    shop = apps.get_model("partners", "Shop").objects.create(name="Лавка", owner=partner)
-    category = apps.get_model("catalog", "Category").objects.create(name="Чай")
-    Product = apps.get_model("catalog", "Product")
-    Offer = apps.get_model("catalog", "Offer")
-    offers = [
-        Offer.objects.create(
-            shop=shop,
-            product=Product.objects.create(name=f"Чай {number}", category=category),
-            external_id=str(number),
-            price=100,
-            quantity=10,
-        )
-        for number in range(3)
-    ]
-    Order = apps.get_model("orders", "Order")
-    OrderItem = apps.get_model("orders", "OrderItem")
+    offers = [OfferFactory(external_id=str(number), quantity=10) for number in range(3)]
     for state, lines in (
-        ("new", [(0, 2), (1, 1)]),
-        ("new", [(0, 3)]),
-        ("confirmed", [(1, 5)]),
-        ("canceled", [(2, 4)]),
-        ("basket", [(2, 1)]),
+        (Order.State.NEW, [(0, 2), (1, 1)]),
+        (Order.State.NEW, [(0, 3)]),
+        (Order.State.CONFIRMED, [(1, 5)]),
+        (Order.State.CANCELED, [(2, 4)]),
+        (Order.State.BASKET, [(2, 1)]),
     ):
-        order = Order.objects.create(user=user if state != "basket" else partner, state=state)
+        order = OrderFactory(state=state)
         for index, quantity in lines:
-            OrderItem.objects.create(order=order, offer=offers[index], quantity=quantity, price=100)
+            OrderItemFactory(order=order, offer=offers[index], quantity=quantity)
+    migrate(BEFORE)  # the reservations are not known before the migration
+    assert set(Offer.objects.values_list("reserved_quantity", flat=True)) == {0}
 
-    apps = migrate(AFTER)
+    migrate(AFTER)
 
-    reserved = dict(
-        apps.get_model("catalog", "Offer").objects.values_list("external_id", "reserved_quantity")
-    )
-    assert reserved == {"0": 5, "1": 1, "2": 0}
+    assert dict(Offer.objects.values_list("external_id", "reserved_quantity")) == {"0": 5, "1": 1, "2": 0}

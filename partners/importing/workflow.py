@@ -25,7 +25,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +37,8 @@ from partners.importing.progress import Progress
 from partners.importing.staging import clear_staging, stage_price_list
 from partners.models import PriceListImport, Shop
 from partners.pricelist import PriceListError, PriceListInvalid
+from partners.services import create_shop, find_shop_by_name
+from partners.shop_names import clean_shop_name
 
 logger = logging.getLogger(__name__)
 
@@ -377,33 +379,29 @@ def _succeed(record: PriceListImport, plan: ImportPlan, started: float) -> None:
 
 
 def _resolve_shop(*, partner: User, name: str, create: bool) -> tuple[Shop | None, bool]:
-    """The partner's shop called `name` (case-insensitively), and whether it was created just now;
-    refuse a shop of another partner."""
-    shop = _find_shop(name)
+    """The partner's shop whose name reads the same as `name`, and whether it was created just now;
+    refuse a shop of another partner.
+
+    The name is cleaned first (invisible characters are refused); a missing shop is created through
+    `create_shop` when `create` is set.
+    """
+    name = clean_shop_name(name)
+    shop = find_shop_by_name(name=name)
+    created = False
+    if shop is None and create:
+        try:
+            shop, created = create_shop(owner=partner, name=name), True
+        except ValidationError as error:
+            if error.code != "shop_name_taken":
+                raise
+            # Created meanwhile by a concurrent import: its owner decides below.
+            shop = find_shop_by_name(name=name)
+            if shop is None:
+                raise
     if shop is not None and shop.owner_id != partner.pk:
         raise ValidationError(
             _("The shop “%(name)s” belongs to another partner; choose another shop name.")
             % {"name": shop.name},
             code="shop_owned_by_another_partner",
         )
-    if shop is None and create:
-        try:
-            with transaction.atomic():
-                return Shop.objects.create(name=name, owner=partner), True
-        except IntegrityError:  # created meanwhile by a concurrent import: look again
-            return _resolve_shop(partner=partner, name=name, create=False)
-    return shop, False
-
-
-def _find_shop(name: str) -> Shop | None:
-    if connection.vendor == "postgresql":
-        return Shop.objects.filter(name__iexact=name).first()
-    # SQLite compares only ASCII letters case-insensitively; shops are few, so compare here.
-    folded = name.casefold()
-    exact = Shop.objects.filter(name=name).first()
-    if exact is not None:
-        return exact
-    for shop in Shop.objects.only("id", "name", "owner_id").iterator():
-        if shop.name.casefold() == folded:
-            return shop
-    return None
+    return shop, created

@@ -14,6 +14,7 @@ from accounts.tests.factories import ManagerFactory, PartnerFactory
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory
 from partners.models import PriceListImport, Shop
+from partners.shop_names import shop_name_key
 from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -505,7 +506,10 @@ def test_shop_changelist_query_count_does_not_grow(client):
         ShopFactory()
     small = queries()
     owner = PartnerFactory()
-    Shop.objects.bulk_create(Shop(name=f"Магазин {i}", owner=owner) for i in range(200))
+    # bulk_create skips save(), which derives the key: give it, as any bulk writer must.
+    Shop.objects.bulk_create(
+        Shop(name=f"Магазин {i}", name_key=shop_name_key(f"Магазин {i}"), owner=owner) for i in range(200)
+    )
     assert queries() == small
 
 
@@ -623,3 +627,163 @@ def test_applying_a_large_preview_runs_in_the_background_with_progress(
     assert record.plan["replanned"] is False
     assert Offer.objects.filter(shop=shop).count() == 2
     assert 'id="import-progress"' not in client.get(change_url).content.decode()
+
+
+# --- shop names as people read them -------------------------------------------------------------------
+
+
+# The issue's look-alikes of «Связь-Маркет», each of which created a new shop before, and other spellings.
+LOOK_ALIKES = {
+    "trailing space": "Связь-Маркет ",
+    "no-break space": "Связь-Маркет\u00a0",
+    "Latin C": "Cвязь-Маркет",
+    "no-break hyphen": "Связь\u2011Маркет",
+    "Latin M": "Связь-Mаркет",
+    "another case": "связь-маркет",
+    "fullwidth letters": "Связь-\uff2dаркет",
+}
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_manager_adding_a_look_alike_of_another_shop_gets_a_form_error_and_nothing_is_created(
+    client, other_partner, partner, name
+):
+    ShopFactory(name="Связь-Маркет", owner=other_partner)
+    client.force_login(ManagerFactory())
+
+    response = client.post(reverse("admin:partners_shop_add"), {"name": name, "owner": partner.pk, "url": ""})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": ["The name reads the same as the name of the shop “Связь-Маркет”; choose another name."]
+    }
+    assert list(Shop.objects.values_list("name", "owner")) == [("Связь-Маркет", other_partner.pk)]
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES.values(), ids=LOOK_ALIKES.keys())
+def test_partner_renaming_its_shop_to_a_look_alike_of_another_gets_a_form_error(
+    client, partner, shop, other_partner, name
+):
+    ShopFactory(name="Связь-Маркет", owner=other_partner)
+    client.force_login(partner)
+
+    response = client.post(reverse("admin:partners_shop_change", args=[shop.pk]), {"name": name, "url": ""})
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": ["The name reads the same as the name of the shop “Связь-Маркет”; choose another name."]
+    }
+    shop.refresh_from_db()
+    assert (shop.name, shop.name_key) == ("Чайная лавка", shop_name_key("Чайная лавка"))
+
+
+def test_manager_adding_a_look_alike_of_the_same_partners_shop_is_refused_too(client, partner):
+    ShopFactory(name="Связь-Маркет", owner=partner)
+    client.force_login(ManagerFactory())
+
+    response = client.post(
+        reverse("admin:partners_shop_add"), {"name": "CВЯЗЬ-MАРКЕТ", "owner": partner.pk, "url": ""}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": ["The name reads the same as the name of the shop “Связь-Маркет”; choose another name."]
+    }
+    assert Shop.objects.count() == 1
+
+
+def test_manager_adding_a_name_with_a_zero_width_space_is_told_which_character_and_where(client, partner):
+    client.force_login(ManagerFactory())
+
+    response = client.post(
+        reverse("admin:partners_shop_add"), {"name": "Коф\u200bейня", "owner": partner.pk, "url": ""}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": [
+            "The shop name contains the invisible or control character U+200B (ZERO WIDTH SPACE) at position 4;"
+            " remove it."
+        ]
+    }
+    assert not Shop.objects.exists()
+
+
+def test_manager_adds_a_shop_under_an_honest_name_trimmed_with_its_key(client, partner, other_shop):
+    client.force_login(ManagerFactory())
+
+    response = client.post(
+        reverse("admin:partners_shop_add"),
+        {"name": "  Кофейня\u00a0на углу ", "owner": partner.pk, "url": ""},
+    )
+
+    assert response.status_code == 302
+    shop = Shop.objects.get(owner=partner)
+    assert (shop.name, shop.name_key) == ("Кофейня на углу", shop_name_key("кофейня на углу"))
+
+
+def test_partner_may_change_the_case_of_its_own_shop_name(client, partner, shop):
+    client.force_login(partner)
+
+    response = client.post(
+        reverse("admin:partners_shop_change", args=[shop.pk]), {"name": "ЧАЙНАЯ ЛАВКА", "url": ""}
+    )
+
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert (shop.name, shop.name_key) == ("ЧАЙНАЯ ЛАВКА", shop_name_key("Чайная лавка"))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_look_alike_created_between_the_form_check_and_the_save_gets_the_form_error_not_a_crash(client):
+    """Another connection inserts «Кофейня» uncommitted; the admin's check cannot see it, its insert waits on
+    the unique key, fails when the other commits, and the form is answered again with the error."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    partner = PartnerFactory(is_staff=True)
+    make_partner(user=partner)
+    client.force_login(ManagerFactory())
+    inserted = threading.Event()
+    errors = []
+
+    def insert_and_commit_once_the_admin_waits():
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute(
+                    f"INSERT INTO {Shop._meta.db_table} (name, name_key, owner_id, url, is_accepting_orders,"
+                    " created_at) VALUES (%s, %s, %s, '', true, now())",
+                    ["Кофейня", shop_name_key("Кофейня"), partner.pk],
+                )
+                inserted.set()
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline:
+                    cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.05)
+                cursor.execute("COMMIT")
+        except Exception as error:  # reported by the assertion below
+            errors.append(error)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=insert_and_commit_once_the_admin_waits)
+    thread.start()
+    assert inserted.wait(timeout=20)
+    response = client.post(
+        reverse("admin:partners_shop_add"), {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": ""}
+    )
+    thread.join(timeout=30)
+
+    assert errors == []
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": ["The name reads the same as the name of the shop “Кофейня”; choose another name."]
+    }
+    assert list(Shop.objects.values_list("name", flat=True)) == ["Кофейня"]

@@ -1,0 +1,1 @@
+"""Developer tools of the partners app: scripts that generate data the app ships."""
