@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from partners.importing.workflow import MAX_ATTEMPTS, STALE_AFTER, run_price_list_import
 from partners.models import FINISHED_STATUSES, PriceListImport
+from partners.url_import import fetch_price_list_into_import
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +30,8 @@ RETRY_MAX_SECONDS = 600
 def import_price_list_task(self, import_id: int) -> str:
     """Run one import; returns its final status. Safe to run twice: a finished import is left alone.
 
+    - A URL import queued without its file is fetched first (`fetch_price_list_into_import`): a
+      refused fetch fails it; a broken connection is retried like an unexpected error.
     - An unexpected error (database outage, time limit) puts the record back to pending while the
       engine allows attempts; the task then retries with backoff, and the engine fails it at the end.
     - A record still "running" is held by another worker or was left by a worker that died (a killed
@@ -42,6 +45,9 @@ def import_price_list_task(self, import_id: int) -> str:
     if record.status in FINISHED_STATUSES:
         return record.status
     try:
+        record = fetch_price_list_into_import(price_list_import=record)
+        if record.status in FINISHED_STATUSES:
+            return record.status
         record = run_price_list_import(price_list_import=record)
     except Exception as exc:
         record.refresh_from_db(fields=["status"])
@@ -57,6 +63,11 @@ def import_price_list_task(self, import_id: int) -> str:
     return record.status
 
 
+def imports_run_in_background() -> bool:
+    """True when a broker is configured: imports are queued for a worker instead of run by the caller."""
+    return not import_price_list_task.app.conf.task_always_eager
+
+
 def start_price_list_import(*, price_list_import: PriceListImport) -> bool:
     """Run the import in the background if a broker is configured (True), else right now (False).
 
@@ -66,7 +77,7 @@ def start_price_list_import(*, price_list_import: PriceListImport) -> bool:
     the record; the record carries the task id. A broker that refuses the message is logged, not
     raised: the record stays pending and `resume_stale_imports` queues it again later.
     """
-    if import_price_list_task.app.conf.task_always_eager:
+    if not imports_run_in_background():
         # Through the task, so an unexpected error is retried and then recorded on the import,
         # exactly as on a worker, instead of escaping into the caller.
         import_price_list_task.apply(args=[price_list_import.pk])

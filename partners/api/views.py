@@ -33,8 +33,9 @@ from partners.api.serializers import (
 )
 from partners.importing import workflow
 from partners.models import PriceListImport, Shop
-from partners.tasks import start_price_list_import
+from partners.tasks import imports_run_in_background, start_price_list_import
 from partners.url_fetch import fetch_price_list
+from partners.url_import import create_url_price_list_import
 
 # Room for the multipart boundaries and headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -112,12 +113,23 @@ def _failed_import_response(record: PriceListImport) -> Response:
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
+def _accepted_response(record: PriceListImport) -> Response:
+    return Response(
+        PriceListImportOutputSerializer(record).data,
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": f"/partner_update/{record.pk}/"},
+    )
+
+
 class PartnerUpdateView(APIView):
     """Import a price list: a YAML `file` (multipart) or a `url` to fetch it from (JSON).
 
     With a task broker configured the import runs in the background: 202 with the pending import
-    (poll `GET /partner_update/<id>/`). Without one it runs now: 200 with the finished import, or 400
-    with every problem of an invalid file (the import record is kept, marked failed).
+    (poll `GET /partner_update/<id>/`); a URL is then fetched by the worker too, so only what can be
+    refused without the network is refused here, and a fetch that fails later fails the import with
+    the reason in its errors (path `url`). Without a broker it runs now: 200 with the finished import,
+    400 with a refused URL or every problem of an invalid file (the import record is kept, marked
+    failed), 413 for a file above the limit.
     """
 
     permission_classes = [IsPartner]
@@ -180,6 +192,11 @@ class PartnerUpdateView(APIView):
             serializer = PriceListUrlInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             source_url = serializer.validated_data["url"].strip()
+            if imports_run_in_background():
+                # The worker fetches the file: no web process waits on the partner's server.
+                return self._queue_url_import(
+                    url=source_url, dry_run=dry_run or serializer.validated_data["dry_run"]
+                )
             try:
                 fetched = fetch_price_list(source_url, max_bytes=limit)
             except DjangoValidationError as error:
@@ -202,15 +219,19 @@ class PartnerUpdateView(APIView):
             ) from error
         in_background = start_price_list_import(price_list_import=record)
         if in_background:
-            return Response(
-                PriceListImportOutputSerializer(record).data,
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": f"/partner_update/{record.pk}/"},
-            )
+            return _accepted_response(record)
         record.refresh_from_db()
         if record.status == PriceListImport.Status.FAILED:
             return _failed_import_response(record)
         return Response(PriceListImportOutputSerializer(record).data)
+
+    def _queue_url_import(self, *, url: str, dry_run: bool) -> Response:
+        try:
+            record = create_url_price_list_import(partner=self.request.user, url=url, dry_run=dry_run)
+        except DjangoValidationError as error:
+            raise _api_error(error, field="url") from error
+        start_price_list_import(price_list_import=record)
+        return _accepted_response(record)
 
 
 class PartnerImportDetailView(APIView):

@@ -66,6 +66,17 @@ def create_price_list_import(
     """Keep the uploaded file as a pending import of `partner` (a partner user)."""
     if not partner.is_partner:
         raise ValidationError(_("Only partner accounts can import price lists."), code="not_partner")
+    if source not in PriceListImport.Source.values:
+        raise ValidationError(_("Unknown import source %(source)s.") % {"source": source}, code="invalid")
+    record = PriceListImport(partner=partner, source=source, source_url=source_url, is_dry_run=dry_run)
+    keep_price_list_file(price_list_import=record, content=content, file_name=file_name)
+    record.save()
+    return record
+
+
+def keep_price_list_file(*, price_list_import: PriceListImport, content: bytes, file_name: str) -> None:
+    """Store `content` as the import's file and fill in its name, size and digest; the caller saves
+    the record (the file itself is written to storage here)."""
     limit = settings.PRICE_LIST_MAX_BYTES
     if len(content) > limit:
         raise ValidationError(
@@ -73,26 +84,17 @@ def create_price_list_import(
             % {"size": len(content), "limit": limit},
             code="too_large",
         )
-    if source not in PriceListImport.Source.values:
-        raise ValidationError(_("Unknown import source %(source)s.") % {"source": source}, code="invalid")
     # The name comes from the client or a URL path (where %00 and %0A decode to control characters,
     # which PostgreSQL text refuses): keep the printable characters of its last part.
     name = "".join(char for char in PurePath(file_name.replace("\\", "/")).name if char.isprintable())
     name = name[:255] or "price-list.yaml"
-    record = PriceListImport(
-        partner=partner,
-        source=source,
-        source_url=source_url,
-        file_name=name,
-        file_size=len(content),
-        file_sha256=hashlib.sha256(content).hexdigest(),
-        is_dry_run=dry_run,
-    )
+    record = price_list_import
+    record.file_name = name
+    record.file_size = len(content)
+    record.file_sha256 = hashlib.sha256(content).hexdigest()
     record.file.save(
         name if name.endswith((".yaml", ".yml")) else f"{name}.yaml", ContentFile(content), save=False
     )
-    record.save()
-    return record
 
 
 def prepare_previewed_import(*, preview: PriceListImport, actor: User) -> PriceListImport:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import socket
 import sys
 import threading
 import time
@@ -85,3 +86,121 @@ def local_server() -> Iterator[LocalServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- A server that takes its time ------------------------------------------------------------------
+
+
+@dataclass
+class Drip:
+    """What the dripping server sends for one path, and how slowly.
+
+    `head` (status line and headers) then `body`; each is sent at once, or one byte every
+    `head_interval` / `body_interval` seconds. `delay` is a pause before anything is sent; `release`, if
+    given, is waited for first. `close_early` ends the connection after that many body bytes. `then`,
+    if given, is what the path serves from the next request on.
+    """
+
+    head: bytes = b""
+    body: bytes = b""
+    head_interval: float = 0.0
+    body_interval: float = 0.0
+    delay: float = 0.0
+    release: threading.Event | None = None
+    close_early: int | None = None
+    then: Drip | None = None
+
+
+def http_head(status: int = 200, headers: dict[str, str] | None = None) -> bytes:
+    reasons = {200: "OK", 301: "Moved Permanently", 302: "Found"}
+    lines = [f"HTTP/1.1 {status} {reasons.get(status, 'Status')}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+class DripServer:
+    """A raw HTTP/1.1 server on 127.0.0.1 that sends its answers as slowly as told, one thread per
+    connection; unknown paths get a 404. Also offers a port where nothing is ever accepted."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Drip] = {}
+        self.requests: list[str] = []
+        self.stopped = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._stalled: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str, *, scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+    def unaccepted_url(self, path: str = "/p.yaml", *, scheme: str = "http") -> str:
+        """A URL whose TCP connect never completes: the port's accept queue is full and never served."""
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler = socket.create_connection(listener.getsockname())  # takes the only place in the queue
+        self._stalled += [listener, filler]
+        return f"{scheme}://127.0.0.1:{listener.getsockname()[1]}{path}"
+
+    def silent_url(self, path: str = "/p.yaml", *, scheme: str = "http") -> str:
+        """A URL whose server accepts the connection and then never sends a byte."""
+        self.routes[path] = Drip(release=threading.Event())
+        return self.url(path, scheme=scheme)
+
+    def close(self) -> None:
+        self.stopped.set()
+        self._listener.close()
+        for sock in self._stalled:
+            sock.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, contextlib.suppress(OSError):
+            request = b""
+            while b"\r\n\r\n" not in request:
+                piece = client.recv(4096)
+                if not piece:
+                    return
+                request += piece
+            path = request.split(b" ", 2)[1].decode("latin-1")
+            self.requests.append(path)
+            drip = self.routes.get(path) or Drip(
+                head=http_head(404, {"Content-Length": "9"}), body=b"not found"
+            )
+            if drip.then is not None:
+                self.routes[path] = drip.then
+            if drip.release is not None:
+                while not drip.release.wait(0.05):
+                    if self.stopped.is_set():
+                        return
+            if drip.delay and self.stopped.wait(drip.delay):
+                return
+            body = drip.body if drip.close_early is None else drip.body[: drip.close_early]
+            self._send(client, drip.head, drip.head_interval)
+            self._send(client, body, drip.body_interval)
+
+    def _send(self, client: socket.socket, data: bytes, interval: float) -> None:
+        if not interval:
+            client.sendall(data)
+            return
+        for index in range(len(data)):
+            client.sendall(data[index : index + 1])
+            if self.stopped.wait(interval):
+                return
+
+
+@pytest.fixture
+def drip_server() -> Iterator[DripServer]:
+    server = DripServer()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -14,7 +14,7 @@ from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
 from partners import tasks
 from partners.models import PriceListImport, Shop
-from partners.tests.conftest import Route
+from partners.tests.conftest import Drip, Route, http_head
 from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
@@ -384,6 +384,199 @@ def test_with_a_broker_an_invalid_file_is_accepted_then_fails_on_the_worker(
     assert body["status"] == "failed"
     assert body["errors"] == PriceListImport.objects.get().errors
     assert all(set(error) == {"path", "message", "line"} for error in body["errors"])
+
+
+def test_url_that_drips_past_the_deadline_answers_400_url_timeout_and_keeps_nothing(
+    partner_client, settings, drip_server
+):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PRICE_LIST_URL_TIMEOUT = 2
+    drip_server.routes["/tea.yaml"] = Drip(
+        head=http_head(200, {"Content-Length": str(len(SMALL))}), body=SMALL, body_interval=1.0
+    )
+
+    response = partner_client.post("/partner_update/", {"url": drip_server.url("/tea.yaml")}, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "url_timeout"
+    assert body["errors"] == {"url": ["The server did not send the file within 2 seconds."]}
+    assert PriceListImport.objects.count() == 0
+    assert Offer.objects.count() == 0
+
+
+def url_import(client: APIClient, url: str, **fields):
+    return client.post("/partner_update/", {"url": url, **fields}, format="json")
+
+
+def test_with_a_broker_a_url_import_answers_202_and_the_worker_fetches_it(
+    partner_client, settings, local_server, broker_configured, django_capture_on_commit_callbacks
+):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    local_server.routes["/feeds/tea.yaml"] = Route(body=SMALL)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = url_import(partner_client, local_server.url("/feeds/tea.yaml"))
+
+    assert response.status_code == 202, response.json()
+    body = response.json()
+    record = PriceListImport.objects.get()
+    assert (body["id"], body["status"], body["source"]) == (record.pk, "pending", "url")
+    assert (body["source_url"], body["file_name"], body["file_size"]) == (
+        local_server.url("/feeds/tea.yaml"),
+        "tea.yaml",
+        0,
+    )
+    assert response["Location"] == f"/partner_update/{record.pk}/"
+    assert not record.file
+    assert local_server.requests == []
+    assert broker_configured == [{"args": [record.pk], "task_id": record.task_id}]
+
+    assert tasks.import_price_list_task.apply(args=[record.pk]).result == "succeeded"
+
+    record.refresh_from_db()
+    with record.file.open("rb") as stream:
+        assert stream.read() == SMALL
+    assert (record.file_name, record.file_size, record.attempts) == ("tea.yaml", len(SMALL), 1)
+    assert [path for path, _host in local_server.requests] == ["/feeds/tea.yaml"]
+    status_body = partner_client.get(f"/partner_update/{record.pk}/").json()
+    assert (status_body["status"], status_body["counts"]["created"]) == ("succeeded", SMALL_GOODS)
+    assert Offer.objects.count() == SMALL_GOODS
+
+
+def test_with_a_broker_a_url_dry_run_is_fetched_and_planned_without_writing(
+    partner_client, settings, local_server, broker_configured, django_capture_on_commit_callbacks
+):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    local_server.routes["/tea.yaml"] = Route(body=SMALL)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = partner_client.post(
+            "/partner_update/?dry_run=1", {"url": local_server.url("/tea.yaml")}, format="json"
+        )
+    import_id = response.json()["id"]
+    tasks.import_price_list_task.apply(args=[import_id])
+
+    body = partner_client.get(f"/partner_update/{import_id}/").json()
+    assert response.status_code == 202
+    assert response.json()["dry_run"] is True
+    assert (body["status"], body["dry_run"], body["counts"]["created"]) == ("succeeded", True, SMALL_GOODS)
+    assert Offer.objects.count() == 0
+    assert Shop.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("ftp://example.com/a.yaml", "url_scheme"),
+        ("https://user:secret@example.com/a.yaml", "url_invalid"),
+        ("http://example.com:70000/a.yaml", "url_invalid"),
+        ("http://169.254.169.254/latest/meta-data/", "url_forbidden_address"),
+        ("http://10.0.0.1/a.yaml", "url_forbidden_address"),
+        ("http://[::1]:8000/a.yaml", "url_forbidden_address"),
+    ],
+)
+def test_with_a_broker_a_url_refused_without_the_network_answers_400_and_queues_nothing(
+    partner_client, broker_configured, django_capture_on_commit_callbacks, url, code
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = url_import(partner_client, url)
+
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert set(response.json()["errors"]) == {"url"}
+    assert PriceListImport.objects.count() == 0
+    assert broker_configured == []
+
+
+def test_with_a_broker_a_too_long_url_answers_400_and_queues_nothing(
+    partner_client, broker_configured, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = url_import(partner_client, "https://example.com/" + "a" * 2000)
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"url"}
+    assert PriceListImport.objects.count() == 0
+    assert broker_configured == []
+
+
+def run_queued_url_import(client: APIClient, url: str, capture) -> dict:
+    with capture(execute=True):
+        response = url_import(client, url)
+    assert response.status_code == 202, response.json()
+    tasks.import_price_list_task.apply(args=[response.json()["id"]])
+    return client.get(f"/partner_update/{response.json()['id']}/").json()
+
+
+def test_with_a_broker_a_dripping_url_fails_the_import_with_the_timeout_in_its_errors(
+    partner_client, settings, drip_server, broker_configured, django_capture_on_commit_callbacks
+):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PRICE_LIST_URL_TIMEOUT = 2
+    drip_server.routes["/tea.yaml"] = Drip(head=http_head(200, {"X-Padding": "a" * 100}), head_interval=1.0)
+
+    body = run_queued_url_import(
+        partner_client, drip_server.url("/tea.yaml"), django_capture_on_commit_callbacks
+    )
+
+    assert body["status"] == "failed"
+    assert body["errors"] == [
+        {"path": "url", "message": "The server did not send the file within 2 seconds.", "line": None}
+    ]
+    assert body["attempts"] == 1
+    assert body["file_size"] == 0
+    assert not PriceListImport.objects.get().file
+    assert Offer.objects.count() == 0
+
+
+def test_with_a_broker_a_host_resolving_to_loopback_is_refused_by_the_worker_and_never_fetched(
+    partner_client, settings, local_server, broker_configured, django_capture_on_commit_callbacks
+):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = []
+    local_server.routes["/tea.yaml"] = Route(body=SMALL)
+
+    body = run_queued_url_import(
+        partner_client, f"http://localhost:{local_server.port}/tea.yaml", django_capture_on_commit_callbacks
+    )
+
+    assert body["status"] == "failed"
+    assert [error["path"] for error in body["errors"]] == ["url"]
+    assert body["errors"][0]["message"].startswith("The URL points to ")
+    assert local_server.requests == []
+    assert Offer.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        (Route(status=404, body=b"gone"), "The server answered HTTP 404 instead of the file."),
+        (Route(body=b"#" * 5000), "The price list is larger than the limit of 4000 bytes."),
+    ],
+    ids=["http-error", "too-large"],
+)
+def test_with_a_broker_a_refused_fetch_fails_the_import_at_once_with_its_reason(
+    partner_client,
+    settings,
+    local_server,
+    broker_configured,
+    django_capture_on_commit_callbacks,
+    route,
+    message,
+):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PRICE_LIST_MAX_BYTES = 4000
+    local_server.routes["/tea.yaml"] = route
+
+    body = run_queued_url_import(
+        partner_client, local_server.url("/tea.yaml"), django_capture_on_commit_callbacks
+    )
+
+    assert body["status"] == "failed"
+    assert body["errors"] == [{"path": "url", "message": message, "line": None}]
+    assert body["attempts"] == 1
+    assert len(local_server.requests) == 1
+    assert Offer.objects.count() == 0
 
 
 # --- GET /partner_update/<id>/ ----------------------------------------------------------------------

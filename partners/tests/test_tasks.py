@@ -23,7 +23,9 @@ from partners.importing.workflow import (
 )
 from partners.models import PriceListImport
 from partners.tasks import import_price_list_task, resume_stale_imports, start_price_list_import
+from partners.tests.conftest import Drip, http_head
 from partners.tests.faults import database_refuses_updates_of_offer
+from partners.url_import import FETCH_ATTEMPTS, create_url_price_list_import, fetch_price_list_into_import
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +260,118 @@ def test_resume_queues_imports_left_pending_or_running_too_long(partner, monkeyp
 
     assert sorted(queued) == sorted([lost.pk, abandoned.pk])
     assert fresh_pending.pk not in queued
+
+
+# --- URL imports fetched by the task ----------------------------------------------------------------
+
+
+@pytest.fixture
+def allow_local(settings):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+
+
+def serving(content: bytes) -> Drip:
+    return Drip(head=http_head(200, {"Content-Length": str(len(content))}), body=content)
+
+
+def broken_connection() -> Drip:
+    """Headers promising the file, then the connection ends before it: a truncated download."""
+    return Drip(head=http_head(200, {"Content-Length": "1000"}), body=b"x" * 1000, close_early=0)
+
+
+def test_task_fetches_a_queued_url_import_then_runs_it(partner, allow_local, drip_server):
+    drip_server.routes["/p.yaml"] = serving(SMALL)
+    record = create_url_price_list_import(partner=partner, url=drip_server.url("/p.yaml"))
+
+    assert import_price_list_task.apply(args=[record.pk]).result == "succeeded"
+
+    record.refresh_from_db()
+    assert (record.status, record.created_count, record.attempts, record.file_size) == (
+        "succeeded",
+        3,
+        1,
+        len(SMALL),
+    )
+    assert drip_server.requests == ["/p.yaml"]
+
+
+def test_task_run_again_on_a_fetched_url_import_does_not_fetch_again(partner, allow_local, drip_server):
+    drip_server.routes["/p.yaml"] = serving(SMALL)
+    record = create_url_price_list_import(partner=partner, url=drip_server.url("/p.yaml"))
+    import_price_list_task.apply(args=[record.pk])
+
+    assert import_price_list_task.apply(args=[record.pk]).result == "succeeded"
+
+    assert drip_server.requests == ["/p.yaml"]
+
+
+def test_broken_connection_is_fetched_again_and_the_import_then_succeeds(partner, allow_local, drip_server):
+    drip_server.routes["/p.yaml"] = Drip(
+        head=broken_connection().head, body=b"x" * 1000, close_early=0, then=serving(SMALL)
+    )
+    record = create_url_price_list_import(partner=partner, url=drip_server.url("/p.yaml"))
+
+    # Eager runs retry at once; a worker would wait the task's backoff first.
+    assert import_price_list_task.apply(args=[record.pk]).result == "succeeded"
+
+    record.refresh_from_db()
+    assert (record.status, record.created_count, record.errors) == ("succeeded", 3, [])
+    # One failed fetch, then the run.
+    assert record.attempts == 2
+    assert drip_server.requests == ["/p.yaml", "/p.yaml"]
+
+
+def test_connection_broken_every_time_fails_the_import_after_the_fetch_attempts(
+    partner, allow_local, drip_server
+):
+    drip_server.routes["/p.yaml"] = broken_connection()
+    record = create_url_price_list_import(partner=partner, url=drip_server.url("/p.yaml"))
+
+    result = import_price_list_task.apply(args=[record.pk])
+
+    assert result.result == "failed"
+    record.refresh_from_db()
+    assert (record.status, record.attempts) == ("failed", FETCH_ATTEMPTS)
+    assert record.errors == [
+        {"path": "url", "message": "Could not download the file from 127.0.0.1.", "line": None}
+    ]
+    assert not record.file
+    assert drip_server.requests == ["/p.yaml"] * FETCH_ATTEMPTS
+    assert Offer.objects.count() == 0
+
+
+def test_refused_fetch_is_not_tried_again(partner, allow_local, drip_server):
+    record = create_url_price_list_import(partner=partner, url=drip_server.url("/missing.yaml"))
+
+    assert import_price_list_task.apply(args=[record.pk]).result == "failed"
+    assert import_price_list_task.apply(args=[record.pk]).result == "failed"
+
+    record.refresh_from_db()
+    assert (record.attempts, drip_server.requests) == (1, ["/missing.yaml"])
+    assert record.errors == [
+        {"path": "url", "message": "The server answered HTTP 404 instead of the file.", "line": None}
+    ]
+    assert record.started_at is not None
+    assert record.finished_at >= record.started_at
+
+
+def test_second_fetch_of_one_import_at_once_keeps_the_first_file_and_deletes_its_own(
+    partner, allow_local, drip_server, settings
+):
+    drip_server.routes["/p.yaml"] = Drip(
+        head=http_head(200, {"Content-Length": str(len(SMALL))}), body=SMALL, then=serving(SMALL_CHANGED)
+    )
+    record = create_url_price_list_import(partner=partner, url=drip_server.url("/p.yaml"))
+    # Another worker loaded the same pending import before this one kept its file.
+    stale_copy = PriceListImport.objects.get(pk=record.pk)
+    first = fetch_price_list_into_import(price_list_import=record)
+
+    second = fetch_price_list_into_import(price_list_import=stale_copy)
+
+    assert second.file.name == first.file.name
+    assert second.file_sha256 == first.file_sha256
+    with second.file.open("rb") as stream:
+        assert stream.read() == SMALL
+    kept = [path for path in (Path(settings.MEDIA_ROOT)).rglob("*") if path.is_file()]
+    assert [path.name for path in kept] == [Path(first.file.name).name]
+    assert drip_server.requests == ["/p.yaml", "/p.yaml"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from partners import url_fetch
-from partners.tests.conftest import Route
-from partners.url_fetch import fetch_price_list, is_forbidden_address
+from partners.tests.conftest import Drip, Route, http_head
+from partners.url_fetch import check_price_list_url, fetch_price_list, is_forbidden_address
 
 YAML = "shop: Связной\ncategories: []\ngoods: []\n".encode()
 
@@ -271,3 +273,166 @@ def test_redirect_whose_location_is_raw_utf8_is_followed_as_utf8(allow_local, lo
 
     assert fetched.content == YAML
     assert fetched.file_name == "новый.yaml"
+
+
+# --- One deadline for the whole fetch ----------------------------------------------------------------
+
+# Short, so the tests are quick; the bound asserted is generous: this is a behaviour, not a benchmark.
+DEADLINE = 2.0
+BOUND = DEADLINE + 1.5
+
+
+def timed_refusal(url: str, **kwargs) -> tuple[ValidationError, float]:
+    started = time.monotonic()
+    error = refusal(url, timeout=DEADLINE, **kwargs)
+    return error, time.monotonic() - started
+
+
+def test_headers_dripping_one_byte_a_second_are_cut_off_at_the_deadline(allow_local, drip_server):
+    # Each byte comes well within any per-read timeout; only an overall deadline stops this.
+    drip_server.routes["/p.yaml"] = Drip(
+        head=http_head(200, {"Content-Length": str(len(YAML)), "X-Padding": "a" * 200}), head_interval=1.0
+    )
+
+    error, elapsed = timed_refusal(drip_server.url("/p.yaml"))
+
+    assert error.code == "url_timeout"
+    assert error.message == "The server did not send the file within 2.0 seconds."
+    assert elapsed < BOUND
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_body_dripping_one_byte_a_second_is_cut_off_at_the_deadline(allow_local, drip_server, chunked):
+    body = b"x" * 1000
+    if chunked:
+        head = http_head(200, {"Transfer-Encoding": "chunked"})
+        body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    else:
+        head = http_head(200, {"Content-Length": str(len(body))})
+    drip_server.routes["/p.yaml"] = Drip(head=head, body=body, body_interval=1.0)
+
+    error, elapsed = timed_refusal(drip_server.url("/p.yaml"))
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+
+
+def test_server_that_accepts_and_never_answers_times_out(allow_local, drip_server):
+    error, elapsed = timed_refusal(drip_server.silent_url())
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+    assert drip_server.requests == ["/p.yaml"]
+
+
+def test_server_that_never_accepts_the_connection_times_out(allow_local, drip_server):
+    error, elapsed = timed_refusal(drip_server.unaccepted_url())
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+
+
+def test_https_server_that_never_answers_the_tls_handshake_times_out(allow_local, drip_server):
+    error, elapsed = timed_refusal(drip_server.silent_url(scheme="https"))
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+
+
+def test_https_server_that_never_accepts_the_connection_times_out(allow_local, drip_server):
+    error, elapsed = timed_refusal(drip_server.unaccepted_url(scheme="https"))
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+
+
+def test_redirect_hops_each_within_the_deadline_add_up_against_it(allow_local, drip_server):
+    # Each hop answers after 0.8 s, well within 2 s alone; three of them are not.
+    for hop in range(3):
+        drip_server.routes[f"/{hop}"] = Drip(
+            head=http_head(302, {"Location": f"/{hop + 1}", "Content-Length": "0"}), delay=0.8
+        )
+    drip_server.routes["/3"] = Drip(head=http_head(200, {"Content-Length": str(len(YAML))}), body=YAML)
+
+    error, elapsed = timed_refusal(drip_server.url("/0"))
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+    assert drip_server.requests == ["/0", "/1", "/2"]
+
+
+def test_slow_but_timely_server_is_fetched_whole(allow_local, drip_server):
+    drip_server.routes["/p.yaml"] = Drip(
+        head=http_head(200, {"Content-Length": str(len(YAML))}), body=YAML, delay=0.5, body_interval=0.01
+    )
+
+    fetched = fetch_price_list(drip_server.url("/p.yaml"), timeout=DEADLINE)
+
+    assert fetched.content == YAML
+
+
+def test_name_lookup_that_hangs_times_out(allow_local, monkeypatch):
+    answer_now = threading.Event()
+    looked_up = []
+
+    def hanging_name_server(host, port, *args, **kwargs):
+        looked_up.append(host)
+        answer_now.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(url_fetch.socket, "getaddrinfo", hanging_name_server)
+    try:
+        error, elapsed = timed_refusal("http://slow-dns.example.com/p.yaml")
+    finally:
+        answer_now.set()
+
+    assert error.code == "url_timeout"
+    assert elapsed < BOUND
+    assert looked_up == ["slow-dns.example.com"]
+
+
+def test_body_cut_short_of_its_content_length_is_refused_not_imported_truncated(allow_local, drip_server):
+    drip_server.routes["/p.yaml"] = Drip(
+        head=http_head(200, {"Content-Length": "1000"}), body=b"x" * 1000, close_early=10
+    )
+
+    assert refusal(drip_server.url("/p.yaml")).code == "url_unreachable"
+
+
+# --- Checks made before any fetch ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("ftp://example.com/p.yaml", "url_scheme"),
+        ("http://user:pw@example.com/p.yaml", "url_invalid"),
+        ("http://example.com:99999/p.yaml", "url_invalid"),
+        ("https:///p.yaml", "url_invalid"),
+        ("http://10.0.0.1/p.yaml", "url_forbidden_address"),
+        ("http://169.254.169.254/latest/meta-data/", "url_forbidden_address"),
+        ("http://[::ffff:127.0.0.1]/p.yaml", "url_forbidden_address"),
+    ],
+)
+def test_url_check_without_the_network_refuses_what_could_never_be_fetched(url, code, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the check must not resolve names")
+
+    monkeypatch.setattr(url_fetch.socket, "getaddrinfo", no_network)
+
+    with pytest.raises(ValidationError) as caught:
+        check_price_list_url(url)
+
+    assert caught.value.code == code
+
+
+def test_url_check_without_the_network_accepts_host_names_and_allowed_addresses(settings, monkeypatch):
+    settings.PRICE_LIST_URL_ALLOWED_HOSTS = ["127.0.0.1"]
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the check must not resolve names")
+
+    monkeypatch.setattr(url_fetch.socket, "getaddrinfo", no_network)
+
+    assert check_price_list_url("https://internal.example.com/p.yaml") is None
+    assert check_price_list_url("http://127.0.0.1:8000/p.yaml") is None

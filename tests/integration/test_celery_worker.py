@@ -7,7 +7,6 @@ connection, which an in-memory SQLite database cannot offer.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -17,12 +16,10 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import PartnerFactory
 from catalog.models import Offer
-from config.celery import app
 from partners import tasks
 from partners.models import PriceListImport
 from partners.tests.faults import database_refuses_updates_of_offer
-
-BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
+from tests.integration.conftest import BROKER_URL
 
 pytestmark = [
     pytest.mark.redis,
@@ -50,39 +47,6 @@ def price_list(goods: int, *, price: int = 100) -> bytes:
             f'      "Длина (мм)": {100 + number % 50}',
         ]
     return ("\n".join(lines) + "\n").encode()
-
-
-def forget_broker_connections() -> None:
-    """Drop the app's cached connection and producer pools, so they are rebuilt for the current broker.
-
-    Eager tasks run earlier in the session already built them for the default (unset) broker, and
-    Celery keeps them for the life of the app.
-    """
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def worker():
-    """The app pointed at the test broker (not eager), and an embedded worker consuming from it."""
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    database = connections.settings["default"]
-    saved_max_age = database["CONN_MAX_AGE"]
-    # The worker thread's connections close after each task, so the test database can be dropped.
-    database["CONN_MAX_AGE"] = 0
-    app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
-    forget_broker_connections()
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(app.conf.task_default_queue)
-    from celery.contrib.testing.worker import start_worker
-
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=60) as running:
-            yield running
-    finally:
-        app.conf.update(saved)
-        forget_broker_connections()
-        database["CONN_MAX_AGE"] = saved_max_age
 
 
 def upload(client: APIClient, content: bytes):
