@@ -1,7 +1,7 @@
 """gunicorn settings for `gunicorn config.wsgi` (read automatically from the working directory).
 
 Everything comes from the environment: `PORT` or `BIND`, `WEB_CONCURRENCY`, `GUNICORN_THREADS`,
-`GUNICORN_TIMEOUT`, `GUNICORN_MAX_REQUESTS`.
+`GUNICORN_TIMEOUT`, `GUNICORN_MAX_REQUESTS`, `FORWARDED_ALLOW_IPS` (default: `TRUSTED_PROXIES`).
 """
 
 import multiprocessing
@@ -44,8 +44,11 @@ access_log_format = (
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
-# The proxy in front terminates TLS and sets X-Forwarded-*; trust it only from these addresses.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The proxy in front terminates TLS and sets X-Forwarded-*; trust it only from these addresses: by
+# default the proxies the application trusts for the client address (TRUSTED_PROXIES), else localhost.
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"
+).replace(" ", "")
 
 # Uploads are buffered in memory-backed tmp where available, which keeps heartbeat writes fast.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

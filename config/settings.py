@@ -14,6 +14,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_str,
     load_dotenv,
 )
@@ -27,6 +28,14 @@ SECRET_KEY = env_str("SECRET_KEY") or dev_secret_key(BASE_DIR / ".dev-secret-key
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Who the client is (config.client_address): REMOTE_ADDR, unless the request came through proxies we
+# trust, whose X-Forwarded-For is then read from the right. NUM_PROXIES: how many proxies stand in front
+# (0: trust no forwarded header); TRUSTED_PROXIES: their addresses or networks.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ValueError(f"NUM_PROXIES must be 0 or more, got {NUM_PROXIES}")
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "unfold",
@@ -226,9 +235,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttling.AnonThrottle",
+        "config.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/min"),
+        "user": env_str("THROTTLE_USER", "600/min"),
         "login": env_str("THROTTLE_LOGIN", "10/min"),
         "register": env_str("THROTTLE_REGISTER", "10/hour"),
         "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),

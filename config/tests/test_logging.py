@@ -138,3 +138,23 @@ def test_exception_tracebacks_are_redacted_too(log_lines):
 )
 def test_redact_text(text, expected):
     assert redact_text(text) == expected
+
+
+def test_the_request_line_names_the_peer_when_no_proxy_is_trusted(client, log_lines, settings):
+    settings.NUM_PROXIES = 0
+    settings.TRUSTED_PROXIES = []
+
+    client.get("/nothing/", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    [line] = request_lines(log_lines())
+    assert line["client"] == "198.51.100.4"
+
+
+def test_the_request_line_names_the_client_behind_a_trusted_proxy(client, log_lines, settings):
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXIES = []
+
+    client.get("/nothing/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+
+    [line] = request_lines(log_lines())
+    assert line["client"] == "203.0.113.9"
