@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "import_export",
+    # The project's own infrastructure tables (the shared cache).
+    "config",
     "accounts",
     "catalog",
     "partners",
@@ -260,13 +262,31 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Cache ---------------------------------------------------------------------------------------
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
-        if env_str("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Throttles count in the cache, so every web process must share it: Redis when CACHE_URL is set, else a
+# table in the database (made by `migrate`). Only with DEBUG on (runserver: one process) is each
+# process's own memory good enough.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that stops answering must fail requests fast, not hold every worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",  # config.models.CACHE_TABLE
+            # Beyond this many entries expired ones are deleted, then a third of the rest; past a few
+            # thousand clients a minute use Redis (CACHE_URL).
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # --- Security (production values come from the environment) --------------------------------------
 SECURE_PROXY_SSL_HEADER = (
