@@ -1,4 +1,5 @@
-"""Celery tasks of the accounts app: sending email (retried, at most once per key), token cleanup."""
+"""Celery tasks of the accounts app: sending email (retried, at most once per key), token and sign-in
+record cleanup."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.login_limits import delete_stale_login_records
 from accounts.models import SentEmail
 
 logger = logging.getLogger(__name__)
@@ -75,4 +77,12 @@ def clean_expired_tokens() -> int:
 
     deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     logger.info("deleted %d expired API tokens", deleted)
+    return deleted
+
+
+@shared_task
+def clean_login_records() -> int:
+    """Delete sign-in failures that no longer count and stale known addresses (run by Celery beat)."""
+    deleted = delete_stale_login_records()
+    logger.info("deleted %d stale sign-in records", deleted)
     return deleted

@@ -105,6 +105,15 @@ if env_bool("DB_DISABLE_SERVER_SIDE_CURSORS", False):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Passwords are checked by ModelBackend behind the sign-in limits of accounts.login_limits.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginLimitBackend"]
+# A username that fails this many times from one client address is refused there for the lockout time;
+# a username that fails LOGIN_ACCOUNT_FAILURE_LIMIT times within that time, from any addresses, is refused
+# from every address it has not signed in from in the last LOGIN_KNOWN_ADDRESS_DAYS days.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20)
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 30)
 # The admin is the only place people sign in with a password; the API uses tokens.
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
@@ -205,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
     "clean-expired-tokens": {
         "task": "accounts.tasks.clean_expired_tokens",
         "schedule": env_int("TOKEN_CLEANUP_INTERVAL", 3600),
+    },
+    "clean-login-records": {
+        "task": "accounts.tasks.clean_login_records",
+        "schedule": 3600,
     },
     "resume-stale-imports": {
         "task": "partners.tasks.resume_stale_imports",
@@ -339,6 +352,8 @@ UNFOLD = {
     "SITE_HEADER": _("Procurement back office"),
     "SITE_SYMBOL": "storefront",
     "SHOW_LANGUAGES": True,
+    # The admin sign-in form that says when an attempt is refused by the sign-in limits.
+    "LOGIN": {"form": "accounts.forms.AdminLoginForm"},
     "ENVIRONMENT": "config.dashboard.environment_callback",
     "DASHBOARD_CALLBACK": "config.dashboard.dashboard_callback",
     "SIDEBAR": {
@@ -417,6 +432,12 @@ UNFOLD = {
                         "title": _("Contacts"),
                         "icon": "contact_mail",
                         "link": reverse_lazy("admin:accounts_contact_changelist"),
+                        "permission": "config.dashboard.can_manage_people",
+                    },
+                    {
+                        "title": _("Sign-in lockouts"),
+                        "icon": "lock_clock",
+                        "link": reverse_lazy("admin:accounts_loginfailure_changelist"),
                         "permission": "config.dashboard.can_manage_people",
                     },
                     {

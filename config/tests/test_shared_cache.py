@@ -58,6 +58,7 @@ def settings_in_a_fresh_process(**environment: str) -> dict:
             "rates": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
             "num_proxies": settings.NUM_PROXIES,
             "trusted_proxies": settings.TRUSTED_PROXIES,
+            "backends": settings.AUTHENTICATION_BACKENDS,
         }))
         """,
         **environment,
@@ -88,6 +89,7 @@ def test_production_defaults_throttle_users_and_trust_no_forwarded_header():
         "password_reset": "5/hour",
     }
     assert (values["num_proxies"], values["trusted_proxies"]) == (0, [])
+    assert values["backends"] == ["accounts.backends.LoginLimitBackend"]
 
 
 def test_cache_url_selects_redis_with_short_timeouts():
