@@ -7,7 +7,8 @@ user, starts gunicorn with --workers sync workers (default 5) and DEBUG off, no 
 
 1. `/get_token/` with the right password, --attempts times (default 60) at THROTTLE_LOGIN=10/min from one
    client: how many were answered 200 and how many 429 (sequentially, then from 8 threads at once);
-2. the same with a different X-Forwarded-For on every request from an untrusted peer;
+2. the same with a different X-Forwarded-For on every request from an untrusted peer (a new unknown
+   username each time, so only the throttle answers), then wrong passwords for one username;
 3. through one trusted proxy (NUM_PROXIES=1): spoofed left-most values do not help one client, while
    five real clients behind the proxy each get their own limit;
 4. the admin login: wrong passwords, then the right one.
@@ -180,8 +181,11 @@ class Server:
             self.process.wait(timeout=30)
 
 
-def post_credentials(url: str, *, password: str, forwarded_for: str | None = None) -> int:
-    body = json.dumps({"username": USERNAME, "password": password}).encode()
+def post_credentials(
+    url: str, *, password: str, forwarded_for: str | None = None, username: str = USERNAME
+) -> int | str:
+    """The status, and for a 429 the error code too (`429 throttled`, `429 login_locked`)."""
+    body = json.dumps({"username": username, "password": password}).encode()
     headers = {"Content-Type": "application/json", "Connection": "close"}
     if forwarded_for is not None:
         headers["X-Forwarded-For"] = forwarded_for
@@ -190,22 +194,29 @@ def post_credentials(url: str, *, password: str, forwarded_for: str | None = Non
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status
     except urllib.error.HTTPError as error:
-        return error.code
+        if error.code != 429:
+            return error.code
+        try:
+            code = json.loads(error.read().decode()).get("code", "")
+        except ValueError:
+            code = ""
+        return f"429 {code}".strip()
 
 
 def random_address() -> str:
     return ".".join(str(random.randint(1, 254)) for _ in range(4))
 
 
-def tally(statuses: list[int]) -> str:
-    counts: dict[int, int] = {}
+def tally(statuses: list[int | str]) -> str:
+    counts: dict[str, int] = {}
     for status in statuses:
-        counts[status] = counts.get(status, 0) + 1
+        counts[str(status)] = counts.get(str(status), 0) + 1
     return ", ".join(f"{status}: {count}" for status, count in sorted(counts.items()))
 
 
-def first_429(statuses: list[int]) -> str:
-    return str(statuses.index(429) + 1) if 429 in statuses else "never"
+def first_429(statuses: list[int | str]) -> str:
+    refused = [index for index, status in enumerate(statuses, start=1) if str(status).startswith("429")]
+    return str(refused[0]) if refused else "never"
 
 
 def admin_login_statuses(url: str, attempts: int) -> tuple[list[str], str]:
@@ -265,12 +276,28 @@ def run(source: Path, database_url: str, workers: int, attempts: int) -> None:
     empty_cache(source, environment)
     with Server(source, environment, workers) as server:
         statuses = [
+            post_credentials(
+                server.url,
+                password=WRONG_PASSWORD,
+                forwarded_for=random_address(),
+                username=f"nobody-{index}",
+            )
+            for index in range(attempts)
+        ]
+    print(
+        f"2a. X-Forwarded-For varied on every request, no proxy trusted, a new unknown username each time: "
+        f"{tally(statuses)} (first 429 at #{first_429(statuses)})"
+    )
+
+    empty_cache(source, environment)
+    with Server(source, environment, workers) as server:
+        statuses = [
             post_credentials(server.url, password=WRONG_PASSWORD, forwarded_for=random_address())
             for _ in range(attempts)
         ]
     print(
-        f"2.  X-Forwarded-For varied on every request, no proxy trusted, wrong password: "
-        f"{tally(statuses)} (first 429 at #{first_429(statuses)})"
+        f"2b. the same, wrong password for one real username: {tally(statuses)} "
+        f"(first 429 at #{first_429(statuses)})"
     )
 
     proxied = {**environment, "NUM_PROXIES": "1"}
