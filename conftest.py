@@ -27,6 +27,9 @@ def _test_settings(settings, tmp_path, monkeypatch):
     # developer's environment names a broker. Tests that need a queue switch this off themselves.
     monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Local memory whatever DEBUG_FLAG or CACHE_URL the environment sets, so the suite (its query counts
+    # above all) does not depend on it; tests of the shared caches configure them themselves.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": dict.fromkeys(

@@ -2,7 +2,8 @@
 
 Everything comes from the environment: `BIND` or `PORT`, `WEB_CONCURRENCY`, `GUNICORN_THREADS`,
 `GUNICORN_WORKER_CLASS`, `GUNICORN_TIMEOUT`, `GUNICORN_GRACEFUL_TIMEOUT`, `GUNICORN_KEEPALIVE`,
-`GUNICORN_MAX_REQUESTS`, `GUNICORN_ACCESS_LOG`, `FORWARDED_ALLOW_IPS`, `LOG_LEVEL`.
+`GUNICORN_MAX_REQUESTS`, `GUNICORN_ACCESS_LOG`, `FORWARDED_ALLOW_IPS` (default: `TRUSTED_PROXIES`),
+`LOG_LEVEL`.
 
 gunicorn runs behind a buffering proxy (deploy/nginx/procurement.conf, see docs/deployment.md): nginx
 holds slow and idle clients, however many, and hands gunicorn complete requests only. The settings here
@@ -74,7 +75,10 @@ logger_class = "config.gunicorn_logging.RedactingLogger"
 
 # The proxy in front terminates TLS and sets X-Forwarded-Proto; gunicorn believes it only from these
 # addresses (and then tells Django the request is HTTPS), and only that one header, the one nginx sets.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# By default they are the proxies the application trusts for the client address (TRUSTED_PROXIES).
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"
+).replace(" ", "")
 secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 # Managed with signals (systemd's reload is a HUP); the control socket, a second way in, is not needed.

@@ -1,4 +1,5 @@
-"""Admin of the accounts app: users (customers, partners, staff), their delivery contacts, outgoing emails."""
+"""Admin of the accounts app: users (customers, partners, staff), their delivery contacts, outgoing emails,
+sign-in lockouts."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import Count, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, TabularInline
@@ -16,7 +18,8 @@ from unfold.decorators import action, display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts.emails import message_id_for, retry_failed_emails
-from accounts.models import Contact, OutboxEmail, User
+from accounts.login_limits import clear_login_failures
+from accounts.models import Contact, LoginFailure, OutboxEmail, User
 from accounts.partner_access import (
     OfferedFiltersOnlyMixin,
     PartnersCannotChangeMixin,
@@ -157,7 +160,7 @@ class ContactAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, ModelAdmin):
 
 
 @admin.register(OutboxEmail)
-class OutboxEmailAdmin(ManagersOnlyMixin, ModelAdmin):
+class OutboxEmailAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, ModelAdmin):
     """What the outbox holds and how sending went; rows change only through the sending code.
 
     The bodies are never shown: a pending message may carry a one-time link (a password reset) that
@@ -264,3 +267,60 @@ class OutboxEmailAdmin(ManagersOnlyMixin, ModelAdmin):
                 % {"count": selected - count},
                 messages.WARNING,
             )
+
+
+class LockedNowFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Locked now")), ("no", _("Counting"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=timezone.now())
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=timezone.now())
+        return queryset
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, ModelAdmin):
+    """Failed sign-ins per username and client address; a manager unlocks by clearing them.
+
+    Clearing every row of a username also lifts the limit on the account as a whole.
+    """
+
+    list_display = ["username", "address", "failures", "first_failure_at", "last_failure_at", "state"]
+    list_filter = [LockedNowFilter]
+    search_fields = ["username", "address"]
+    ordering = ["-last_failure_at"]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Counts come only from sign-in attempts; a manager may look at them or clear them.
+        return False
+
+    @display(description=_("state"), label={"locked": "danger", "counting": "info"})
+    def state(self, obj):
+        now = timezone.now()
+        if obj.locked_until is not None and obj.locked_until > now:
+            locked_until = timezone.localtime(obj.locked_until)
+            shown = locked_until.strftime(
+                "%H:%M" if locked_until.date() == timezone.localtime(now).date() else "%d.%m.%Y %H:%M"
+            )
+            return "locked", _("Locked until %(time)s") % {"time": shown}
+        return "counting", _("Counting")
+
+    @action(description=_("Unlock"), icon="lock_open", permissions=["delete"])
+    def unlock(self, request, queryset):
+        count = clear_login_failures(failures=queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d sign-in lockout cleared.", "%(count)d sign-in lockouts cleared.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

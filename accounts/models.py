@@ -140,3 +140,51 @@ class OutboxEmail(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class LoginFailure(models.Model):
+    """Failed sign-ins with one username from one client address in the current counting window.
+
+    The username is stored as typed (case-folded), whether or not such a user exists, so the answers
+    never tell which usernames are real. `accounts.login_limits` owns the rules.
+    """
+
+    username = models.CharField(_("username"), max_length=150)
+    address = models.CharField(_("client address"), max_length=64)
+    failures = models.PositiveIntegerField(_("failed attempts"), default=0)
+    first_failure_at = models.DateTimeField(_("first failure"))
+    last_failure_at = models.DateTimeField(_("last failure"), db_index=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("sign-in lockout")
+        verbose_name_plural = _("sign-in lockouts")
+        ordering = ["-last_failure_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["username", "address"], name="login_failure_username_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"
+
+
+class KnownLoginAddress(models.Model):
+    """A client address a username recently signed in from: its owner is not refused there when the
+    account as a whole is under attack (see `accounts.login_limits`)."""
+
+    username = models.CharField(_("username"), max_length=150)
+    address = models.CharField(_("client address"), max_length=64)
+    last_login_at = models.DateTimeField(_("last sign-in"), db_index=True)
+
+    class Meta:
+        verbose_name = _("known sign-in address")
+        verbose_name_plural = _("known sign-in addresses")
+        ordering = ["-last_login_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["username", "address"], name="known_login_address_username_address"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.address}"

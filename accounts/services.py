@@ -19,7 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import get_token_model
 
 from accounts.emails import queue_email
+from accounts.login_limits import LoginRefused, login_refusal
 from accounts.models import MAX_CONTACTS_PER_USER, Contact, User
+from config.client_address import client_rate_key
 
 EMAIL_CONFIRMATION_SALT = "accounts.email-confirmation"
 PROFILE_FIELDS = ("first_name", "last_name", "email", "company", "position")
@@ -136,8 +138,16 @@ def confirm_email(*, token: str) -> User:
 
 
 def authenticate_credentials(*, username: str, password: str, request: Any = None) -> User | None:
-    """The active user with these credentials, or None."""
-    return authenticate(request, username=username, password=password)
+    """The active user with these credentials, or None when they are wrong.
+
+    Raises `LoginRefused` when the sign-in limits refused to check them (`accounts.login_limits`).
+    """
+    user = authenticate(request, username=username, password=password)
+    if user is None and request is not None:
+        refusal = login_refusal(username=username, address=client_rate_key(request))
+        if refusal is not None:
+            raise LoginRefused(refusal)
+    return user
 
 
 def issue_token(*, user: User) -> str:

@@ -1,4 +1,5 @@
-"""Celery tasks of the accounts app: sending the outbox's emails, sweeping it, token cleanup.
+"""Celery tasks of the accounts app: sending the outbox's emails, sweeping it, token and sign-in record
+cleanup.
 
 The task names are written out so that routes (a queue of their own for emails) can name them and a
 refactoring cannot move them silently.
@@ -13,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from accounts import emails
+from accounts.login_limits import delete_stale_login_records
 
 logger = logging.getLogger(__name__)
 
@@ -79,4 +81,12 @@ def clean_expired_tokens() -> int:
 
     deleted, _ = AuthToken.objects.filter(expiry__lt=timezone.now()).delete()
     logger.info("deleted %d expired API tokens", deleted)
+    return deleted
+
+
+@shared_task
+def clean_login_records() -> int:
+    """Delete sign-in failures that no longer count and stale known addresses (run by Celery beat)."""
+    deleted = delete_stale_login_records()
+    logger.info("deleted %d stale sign-in records", deleted)
     return deleted

@@ -62,6 +62,19 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_networks(name: str) -> list[str]:
+    """Comma-separated IP addresses or CIDR networks, checked here so a typo stops the start-up."""
+    import ipaddress
+
+    networks = env_list(name)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"{name}: {network!r} is not an IP address or network") from None
+    return networks
+
+
 def dev_secret_key(path: Path) -> str:
     """A random key kept in a git-ignored file, so dev sessions survive restarts."""
     if path.is_file():

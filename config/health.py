@@ -1,4 +1,5 @@
-"""Health endpoints for load balancers: `/healthz` (the process answers) and `/readyz` (its dependencies do).
+"""Health endpoints for load balancers: `/healthz` (the process answers) and `/readyz` (its dependencies do:
+the database, the broker, the shared cache).
 
 Both are answered by `HealthCheckMiddleware`, placed first, so a probe that uses the machine's IP
 address as the host or plain HTTP behind the TLS proxy is not refused by `ALLOWED_HOSTS` or redirected
@@ -8,9 +9,11 @@ by `SECURE_SSL_REDIRECT`; the URL patterns exist too, so they appear in the URL 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -42,7 +45,22 @@ def check_broker() -> None:
             client.ping()
 
 
-CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "broker": check_broker}
+def check_cache() -> None:
+    """Raise when the shared cache cannot store and return a value: every throttled request needs it."""
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    try:
+        if cache.get(key) != "ok":
+            raise RuntimeError("the cache did not return the value just stored")
+    finally:
+        cache.delete(key)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": check_database,
+    "broker": check_broker,
+    "cache": check_cache,
+}
 
 
 @never_cache

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from config.client_address import client_address
 from config.logging import request_id_var
 
 logger = logging.getLogger("procurement.request")
@@ -31,7 +32,7 @@ def request_id_from(request: HttpRequest) -> str:
 
 
 class RequestLogMiddleware:
-    """One JSON line per request: request id, user id, method, path, status, duration in ms.
+    """One JSON line per request: request id, user id, client address, method, path, status, duration in ms.
 
     The query string, headers and body are never logged: they are where tokens and passwords travel.
     """
@@ -64,6 +65,8 @@ class RequestLogMiddleware:
                 "status": status,
                 "duration_ms": duration_ms,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
+                # The same client the throttles and sign-in limits count (config.client_address).
+                "client": client_address(request),
             },
         )
         return response

@@ -14,6 +14,7 @@ from config.env import (
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_str,
     load_dotenv,
 )
@@ -30,6 +31,14 @@ SECRET_KEY = env_str("SECRET_KEY") or dev_secret_key(BASE_DIR / ".dev-secret-key
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Who the client is (config.client_address): REMOTE_ADDR, unless the request came through proxies we
+# trust, whose X-Forwarded-For is then read from the right. NUM_PROXIES: how many proxies stand in front
+# (0: trust no forwarded header); TRUSTED_PROXIES: their addresses or networks.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ValueError(f"NUM_PROXIES must be 0 or more, got {NUM_PROXIES}")
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     # unfold's basic config leaves the default admin site to config.apps.AdminConfig (the search fix).
@@ -50,6 +59,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "import_export",
+    # The project's own infrastructure tables (the shared cache).
+    "config.apps.ProjectConfig",
     "accounts",
     "catalog",
     "partners",
@@ -120,6 +131,15 @@ if DB_WEB_TIMEOUTS:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Passwords are checked by ModelBackend behind the sign-in limits of accounts.login_limits.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LoginLimitBackend"]
+# A username that fails this many times from one client address is refused there for the lockout time;
+# a username that fails LOGIN_ACCOUNT_FAILURE_LIMIT times within that time, from any addresses, is refused
+# from every address it has not signed in from in the last LOGIN_KNOWN_ADDRESS_DAYS days.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 20)
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 30)
 # The admin is the only place people sign in with a password; the API uses tokens.
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
@@ -224,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clean_expired_tokens",
         "schedule": env_int("TOKEN_CLEANUP_INTERVAL", 3600),
     },
+    "clean-login-records": {
+        "task": "accounts.tasks.clean_login_records",
+        "schedule": 3600,
+    },
     "resume-stale-imports": {
         "task": "partners.tasks.resume_stale_imports",
         "schedule": env_int("IMPORT_RESUME_INTERVAL", 600),
@@ -261,9 +285,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttling.AnonThrottle",
+        "config.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/min"),
+        "user": env_str("THROTTLE_USER", "600/min"),
         "login": env_str("THROTTLE_LOGIN", "10/min"),
         "register": env_str("THROTTLE_REGISTER", "10/hour"),
         "password_reset": env_str("THROTTLE_PASSWORD_RESET", "5/hour"),
@@ -284,13 +310,31 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Cache ---------------------------------------------------------------------------------------
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
-        if env_str("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+# Throttles count in the cache, so every web process must share it: Redis when CACHE_URL is set, else a
+# table in the database (made by `migrate`). Only with DEBUG on (runserver: one process) is each
+# process's own memory good enough.
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A cache that stops answering must fail requests fast, not hold every worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+elif DEBUG:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "django_cache",  # config.models.CACHE_TABLE
+            # Beyond this many entries expired ones are deleted, then a third of the rest; past a few
+            # thousand clients a minute use Redis (CACHE_URL).
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 # --- Security --------------------------------------------------------------------------------------
 # With DEBUG off every protection is on unless its own variable turns it off, so `check --deploy` is
@@ -356,6 +400,8 @@ UNFOLD = {
     "SITE_HEADER": _("Procurement back office"),
     "SITE_SYMBOL": "storefront",
     "SHOW_LANGUAGES": True,
+    # The admin sign-in form that says when an attempt is refused by the sign-in limits.
+    "LOGIN": {"form": "accounts.forms.AdminLoginForm"},
     "ENVIRONMENT": "config.dashboard.environment_callback",
     "DASHBOARD_CALLBACK": "config.dashboard.dashboard_callback",
     "SIDEBAR": {
@@ -434,6 +480,12 @@ UNFOLD = {
                         "title": _("Contacts"),
                         "icon": "contact_mail",
                         "link": reverse_lazy("admin:accounts_contact_changelist"),
+                        "permission": "config.dashboard.can_manage_people",
+                    },
+                    {
+                        "title": _("Sign-in lockouts"),
+                        "icon": "lock_clock",
+                        "link": reverse_lazy("admin:accounts_loginfailure_changelist"),
                         "permission": "config.dashboard.can_manage_people",
                     },
                     {

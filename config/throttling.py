@@ -1,5 +1,5 @@
-"""API throttles whose rates are read from settings at request time (scopes: anon, login, register,
-password_reset).
+"""API throttles (scopes: anon, user, login, register, password_reset), rates read at request time and
+clients told apart by `config.client_address`.
 
 Kept apart from `config.api`: DRF's APIView imports the default throttle classes when it is defined,
 so this module must not import DRF's views.
@@ -12,20 +12,37 @@ from typing import Any
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+from config.client_address import client_rate_key
 
-class _RatesFromSettingsMixin:
-    """Read the rate at request time: DRF copies THROTTLE_RATES onto the class once, at import."""
+
+class _ProjectThrottleMixin:
+    """Read the rate at request time (DRF copies THROTTLE_RATES onto the class once, at import) and key
+    clients by the project's address rule, never by the raw X-Forwarded-For header as DRF does."""
 
     def get_rate(self) -> str | None:
         rates = api_settings.DEFAULT_THROTTLE_RATES or {}
         return rates.get(self.scope)
 
+    def get_ident(self, request: Any) -> str:
+        return client_rate_key(request)
 
-class AnonThrottle(_RatesFromSettingsMixin, throttling.AnonRateThrottle):
+
+class AnonThrottle(_ProjectThrottleMixin, throttling.AnonRateThrottle):
     """Every anonymous request, per client address (scope `anon`)."""
 
 
-class _ScopedByAddressThrottle(_RatesFromSettingsMixin, throttling.SimpleRateThrottle):
+class UserThrottle(_ProjectThrottleMixin, throttling.UserRateThrottle):
+    """Every request of a signed-in user, per user, from wherever it comes (scope `user`)."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            # Anonymous requests are counted by AnonThrottle, per address.
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": user.pk}
+
+
+class _ScopedByAddressThrottle(_ProjectThrottleMixin, throttling.SimpleRateThrottle):
     """Every request to one sensitive endpoint, per client address, whoever is logged in."""
 
     def get_cache_key(self, request: Any, view: Any) -> str:

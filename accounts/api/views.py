@@ -24,6 +24,7 @@ from accounts.api.serializers import (
     TokenOutputSerializer,
     UserOutputSerializer,
 )
+from accounts.login_limits import LoginRefused
 from accounts.selectors import contacts_visible_to
 from config.api import error_responses
 from config.throttling import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
@@ -74,13 +75,27 @@ class RegisterConfirmView(PublicAPIView):
         return Response(UserOutputSerializer(user).data)
 
 
+class LoginLocked(exceptions.Throttled):
+    """429 with `Retry-After`: the sign-in limits refused to check these credentials."""
+
+    default_code = "login_locked"
+
+    def __init__(self, error: LoginRefused) -> None:
+        super().__init__(detail=error.refusal.message)
+        # Set after DRF's constructor, which would otherwise append its own English "Expected available".
+        self.wait = error.refusal.retry_after
+
+
 class _CredentialsView(PublicAPIView):
     throttle_classes = (AnonThrottle, LoginThrottle)
 
     def user_from_credentials(self, request):
         serializer = CredentialsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.authenticate_credentials(request=request, **serializer.validated_data)
+        try:
+            user = services.authenticate_credentials(request=request, **serializer.validated_data)
+        except LoginRefused as error:
+            raise LoginLocked(error) from None
         if user is None:
             raise exceptions.AuthenticationFailed(
                 _("Unable to log in with the provided username and password."), code="invalid_credentials"

@@ -41,7 +41,10 @@ def test_readyz_is_ready_when_database_answers_and_tasks_run_eagerly(client, set
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "cache": "ok"},
+    }
 
 
 @pytest.mark.django_db
@@ -51,7 +54,10 @@ def test_readyz_fails_with_503_naming_the_broker_when_its_port_is_closed(client,
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"database": "ok", "broker": "unavailable"}}
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "broker": "unavailable", "cache": "ok"},
+    }
     assert b"not-logged" not in response.content
 
 
@@ -67,4 +73,40 @@ def test_readyz_fails_with_503_naming_the_database_when_it_cannot_query(client, 
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "unavailable", "checks": {"database": "unavailable", "broker": "ok"}}
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "unavailable", "broker": "ok", "cache": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_is_ready_on_the_database_cache_that_migrate_created(client, settings):
+    settings.CELERY_BROKER_URL = ""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}
+    }
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["cache"] == "ok"
+
+
+@pytest.mark.django_db
+def test_readyz_fails_with_503_naming_the_cache_when_redis_is_unreachable(client, settings):
+    settings.CELERY_BROKER_URL = ""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/7",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "broker": "ok", "cache": "unavailable"},
+    }

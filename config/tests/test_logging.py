@@ -448,3 +448,23 @@ def wait_for_text(path: Path, text: str, *, process: subprocess.Popen, timeout: 
             raise AssertionError(f"the worker exited:\n{path.read_text(encoding='utf-8')}")
         time.sleep(0.2)
     raise AssertionError(f"{text!r} not logged within {timeout:.0f} s:\n{path.read_text(encoding='utf-8')}")
+
+
+def test_the_request_line_names_the_peer_when_no_proxy_is_trusted(client, log_lines, settings):
+    settings.NUM_PROXIES = 0
+    settings.TRUSTED_PROXIES = []
+
+    client.get("/nothing/", REMOTE_ADDR="198.51.100.4", HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    [line] = request_lines(log_lines())
+    assert line["client"] == "198.51.100.4"
+
+
+def test_the_request_line_names_the_client_behind_a_trusted_proxy(client, log_lines, settings):
+    settings.NUM_PROXIES = 1
+    settings.TRUSTED_PROXIES = []
+
+    client.get("/nothing/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+
+    [line] = request_lines(log_lines())
+    assert line["client"] == "203.0.113.9"
