@@ -52,6 +52,12 @@ def production_environment(*, database_url: str, **overrides: str) -> dict[str, 
         "FORWARDED_ALLOW_IPS",
         "STATIC_",
         "EMAIL_",
+        "NUM_PROXIES",
+        "TRUSTED_PROXIES",
+        "THROTTLE_",
+        "PROCUREMENT_ROLE",
+        # Set by the browser tests for Playwright's event loop; Django's deploy check flags it.
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
     )
     environment = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
     environment.update(

@@ -169,7 +169,10 @@ def test_two_processes_with_production_settings_share_the_login_throttle():
         client = Client(REMOTE_ADDR="203.0.113.8")
         print(json.dumps([
             client.post(
-                "/get_token/", {"username": f"nobody-{n}", "password": "x"}, content_type="application/json"
+                "/get_token/",
+                {"username": f"nobody-{n}", "password": "x"},
+                content_type="application/json",
+                secure=True,
             ).status_code
             for n in range(2)
         ]))
