@@ -7,7 +7,7 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db.models import Count, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,25 +20,10 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from accounts.emails import message_id_for, retry_failed_emails
 from accounts.login_limits import clear_login_failures
 from accounts.models import Contact, LoginFailure, OutboxEmail, User
-from accounts.partner_access import (
-    OfferedFiltersOnlyMixin,
-    PartnersCannotChangeMixin,
-    is_partner_user,
-    make_partner,
-)
-from accounts.services import normalize_phone
+from accounts.services import make_partner, normalize_phone
+from config.admin_base import ManagersOnlyMixin, OfferedFiltersOnlyMixin, is_partner
 
 admin.site.unregister(Group)
-
-
-class ManagersOnlyMixin(PartnersCannotChangeMixin):
-    """People data is for managers: partners never see users or contacts, whatever their group grants."""
-
-    def has_module_permission(self, request):
-        return not is_partner_user(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_view_permission(request, obj)
 
 
 class ContactForm(forms.ModelForm):
@@ -71,7 +56,6 @@ class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, Model
         "email",
         "type_badge",
         "company",
-        "shop_count",
         "is_staff",
         "is_active",
         "date_joined",
@@ -103,9 +87,6 @@ class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, Model
     ]
     readonly_fields = ["last_login", "date_joined"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(shop_total=Count("shops", distinct=True))
-
     def get_inlines(self, request, obj):
         # The add page only sets the login; contacts are added on the next page, like the rest.
         return self.inlines if obj is not None else []
@@ -121,10 +102,6 @@ class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, Model
     )
     def type_badge(self, obj):
         return obj.type, obj.get_type_display()
-
-    @display(description=_("shops"), ordering="shop_total")
-    def shop_count(self, obj):
-        return obj.shop_total
 
     @action(description=_("Make partner"), icon="storefront", permissions=["change"])
     def make_partners(self, request, queryset):
@@ -211,7 +188,7 @@ class OutboxEmailAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, ModelAdmin):
         return False
 
     def has_retry_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and request.user.has_perm("accounts.change_outboxemail")
+        return not is_partner(request.user) and request.user.has_perm("accounts.change_outboxemail")
 
     @display(
         description=_("status"),

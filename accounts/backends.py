@@ -10,7 +10,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from accounts import login_limits
-from config.client_address import client_rate_key
+from config.api.client_address import client_rate_key
 
 
 class LoginLimitBackend(ModelBackend):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from unfold.forms import AuthenticationForm
 
 from accounts.login_limits import login_refusal
-from config.client_address import client_rate_key
+from config.api.client_address import client_rate_key
 
 
 class AdminLoginForm(AuthenticationForm):

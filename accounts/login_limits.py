@@ -15,7 +15,7 @@ The rules (settings, read at each call):
 
 An attempt is counted as failed *before* its password is checked and forgotten when it succeeds, under a
 row lock: parallel guesses cannot all slip past the check before any of them is recorded.
-Addresses are the keys of `config.client_address.client_rate_key` (an IPv6 client by its /64).
+Addresses are the keys of `config.api.client_address.client_rate_key` (an IPv6 client by its /64).
 """
 
 from __future__ import annotations

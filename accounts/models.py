@@ -38,14 +38,17 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.username
 
+    # The two roles of the back office, defined here once; every visibility rule reads them.
+
     @property
     def is_partner(self) -> bool:
-        return self.type == self.Type.SHOP
+        """A supplier: works on its own shops' data only, in the admin (partners are staff, so that they
+        can sign in there) and through the partner API. A superuser is a manager, whatever its type."""
+        return self.type == self.Type.SHOP and not self.is_superuser
 
     @property
     def is_manager(self) -> bool:
-        """Runs the whole store: a superuser, or staff who is not a partner (partners are staff too,
-        so that they can use the admin, but they see only their own shops)."""
+        """Runs the whole store: a superuser, or active staff who is not a partner."""
         return self.is_active and (self.is_superuser or (self.is_staff and not self.is_partner))
 
 

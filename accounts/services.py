@@ -1,4 +1,5 @@
-"""Writes of the accounts app: registration, email confirmation, API tokens, profile, contacts, password reset."""
+"""Writes of the accounts app: registration, email confirmation, API tokens, profile, contacts, password reset,
+and the partner role."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 import phonenumbers
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
@@ -21,7 +23,8 @@ from knox.models import get_token_model
 from accounts.emails import queue_email
 from accounts.login_limits import LoginRefused, login_refusal
 from accounts.models import MAX_CONTACTS_PER_USER, Contact, User
-from config.client_address import client_rate_key
+from accounts.partner_permissions import PARTNERS_GROUP
+from config.api.client_address import client_rate_key
 
 EMAIL_CONFIRMATION_SALT = "accounts.email-confirmation"
 PROFILE_FIELDS = ("first_name", "last_name", "email", "company", "position")
@@ -362,4 +365,20 @@ def reset_password(*, token: str, password: str, uid: str | None = None) -> User
     user.set_password(password)
     user.save(update_fields=["password"])
     get_token_model().objects.filter(user=user).delete()
+    return user
+
+
+# --- Roles ----------------------------------------------------------------------------------------
+
+# The group that gives partners their admin permissions; each app grants its own to it (migrations).
+
+
+@transaction.atomic
+def make_partner(*, user: User) -> User:
+    """Turn a user into a partner: type shop, staff access, member of the "Partners" group."""
+    group, _created = Group.objects.get_or_create(name=PARTNERS_GROUP)
+    user.type = User.Type.SHOP
+    user.is_staff = True
+    user.save(update_fields=["type", "is_staff"])
+    user.groups.add(group)
     return user

@@ -111,9 +111,8 @@ def load_catalog(*, offer_count: int, reload: bool) -> None:
     from django.db import transaction
 
     from accounts.models import User
-    from catalog.models import Category, Offer, Product
-    from partners.models import Shop
-    from partners.shop_names import shop_name_key
+    from catalog.models import Category, Offer, Product, Shop
+    from catalog.shop_names import shop_name_key
 
     bench_shops = Shop.objects.filter(name__startswith="Bench shop ")
     existing = Offer.objects.filter(shop__in=bench_shops).count()

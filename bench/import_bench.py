@@ -101,8 +101,7 @@ def measure_naive(path: Path, partner_name: str) -> dict:
     import yaml
 
     from accounts.models import User
-    from catalog.models import Category, Offer, Product
-    from partners.models import Shop
+    from catalog.models import Category, Offer, Product, Shop
 
     partner, _created = User.objects.get_or_create(username=partner_name, defaults={"type": User.Type.SHOP})
     counter, wrapper = _count_statements()

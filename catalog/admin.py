@@ -1,7 +1,17 @@
-"""Admin of the catalog app: categories, products with their offers, offers with their price history."""
+"""Admin of the catalog app: shops, categories, products with their offers, and offers.
 
-from django.contrib import admin
-from django.db.models import Count, Exists, Min, OuterRef, Q
+The partners app extends the shop and offer admins with what belongs to the supplier integration
+(uploading a price list, an offer's price history), so the catalog knows nothing of it.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import Count, Min, Q
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.admin import ExportMixin
@@ -12,28 +22,46 @@ from unfold.contrib.filters.admin import (
     RelatedDropdownFilter,
 )
 from unfold.contrib.import_export.forms import ExportForm
-from unfold.decorators import display
+from unfold.decorators import action, display
 
-from accounts.partner_access import (
-    OfferedFiltersOnlyMixin,
-    OwnShopsFilter,
-    PartnersCannotChangeMixin,
-    is_partner_user,
+from accounts.admin import UserAdmin
+from accounts.models import User
+from catalog.forms import ShopAdminForm
+from catalog.models import Category, Offer, Product, Shop
+from catalog.selectors import (
+    low_in_stock,
+    low_stock_threshold,
+    offers_visible_to,
+    products_visible_to,
+    shops_visible_to,
 )
-from catalog.models import Category, Offer, PriceHistory, Product
-from catalog.selectors import low_in_stock, low_stock_threshold
+from catalog.services import set_shops_accepting_orders
+from config.admin_base import (
+    OfferedFiltersOnlyMixin,
+    PartnersCannotChangeMixin,
+    VisibleRowsMixin,
+    finish_dialog,
+    is_partner,
+)
 
 
-class PartnerScopedMixin(PartnersCannotChangeMixin):
-    """Partners see only rows of their own shops (`partner_lookup` names the owner path); never edit here."""
+class OwnShopsFilter(RelatedDropdownFilter):
+    """A shop filter whose choices are the shops the user may see; it accepts no other."""
 
-    partner_lookup = "shop__owner"
+    def field_choices(self, field, request, model_admin):
+        if not is_partner(request.user):
+            return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, limit_choices_to={"owner": request.user}, ordering=ordering
+        )
 
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_partner_user(request.user):
-            queryset = queryset.filter(**{self.partner_lookup: request.user}).distinct()
-        return queryset
+    def queryset(self, request, queryset):
+        if is_partner(request.user) and self.lookup_val:
+            offered = {str(pk) for pk, _name in self.lookup_choices}
+            if not set(self.lookup_val) <= offered:
+                raise IncorrectLookupParameters("a shop that is not offered")
+        return super().queryset(request, queryset)
 
 
 class InStockFilter(admin.SimpleListFilter):
@@ -97,8 +125,9 @@ class CategoryAdmin(OfferedFiltersOnlyMixin, PartnersCannotChangeMixin, ModelAdm
         return obj.product_total
 
 
-class OfferInline(TabularInline):
+class OfferInline(VisibleRowsMixin, TabularInline):
     model = Offer
+    visible_rows = offers_visible_to
     show_title = False
     extra = 0
     fields = ["shop", "external_id", "model", "price", "recommended_price", "quantity", "is_active"]
@@ -108,17 +137,15 @@ class OfferInline(TabularInline):
     tab = True
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("shop")
-        if is_partner_user(request.user):
-            queryset = queryset.filter(shop__owner=request.user)
-        return queryset
+        return super().get_queryset(request).select_related("shop")
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Product)
-class ProductAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ModelAdmin):
+class ProductAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChangeMixin, ModelAdmin):
+    visible_rows = products_visible_to
     list_display = ["name", "category", "offer_total", "min_price"]
     list_select_related = ["category"]
     list_filter = [("category", RelatedDropdownFilter)]
@@ -128,17 +155,16 @@ class ProductAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ModelAdmin):
     inlines = [OfferInline]
 
     def get_queryset(self, request):
-        # Not the mixin's join: a product is visible to a partner that offers it, checked by a subquery.
-        queryset = super(PartnerScopedMixin, self).get_queryset(request)
         active = Q(offers__is_active=True)
-        if is_partner_user(request.user):
-            queryset = queryset.filter(
-                Exists(Offer.objects.filter(product=OuterRef("pk"), shop__owner=request.user))
-            )
+        if is_partner(request.user):  # the offer count and lowest price of its own offers
             active &= Q(offers__shop__owner=request.user)
-        return queryset.annotate(
-            offer_total=Count("offers", filter=active, distinct=True),
-            min_price=Min("offers__price", filter=active),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                offer_total=Count("offers", filter=active, distinct=True),
+                min_price=Min("offers__price", filter=active),
+            )
         )
 
     @display(description=_("active offers"), ordering="offer_total")
@@ -150,32 +176,11 @@ class ProductAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ModelAdmin):
         return obj.min_price
 
 
-class PriceHistoryInline(TabularInline):
-    model = PriceHistory
-    show_title = False
-    extra = 0
-    fields = [
-        "changed_at",
-        "old_price",
-        "new_price",
-        "old_recommended_price",
-        "new_recommended_price",
-        "price_list_import",
-    ]
-    readonly_fields = fields
-    can_delete = False
-    tab = True
-    per_page = 20
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Offer)
-class OfferAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ExportMixin, ModelAdmin):
+class OfferAdmin(
+    OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChangeMixin, ExportMixin, ModelAdmin
+):
+    visible_rows = offers_visible_to
     resource_classes = [OfferResource]
     export_form_class = ExportForm
     list_display = [
@@ -198,7 +203,6 @@ class OfferAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ExportMixin, Model
     ]
     list_filter_submit = True
     search_fields = ["product__name", "model", "external_id", "shop__name"]
-    inlines = [PriceHistoryInline]
     fieldsets = [
         (None, {"fields": ["shop", "product", "external_id", "model"]}),
         (_("Price and stock"), {"fields": ["price", "recommended_price", "quantity", "is_active"]}),
@@ -237,3 +241,134 @@ class OfferAdmin(OfferedFiltersOnlyMixin, PartnerScopedMixin, ExportMixin, Model
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+
+TOGGLE_ACTION = {
+    "description": _("Switch order acceptance"),
+    "icon": "toggle_on",
+    "permissions": ["toggle"],
+    "dialog": {
+        "title": _("Switch order acceptance"),
+        "description": _("Customers cannot order from a shop that does not accept orders."),
+        "form_submit_text": _("Switch"),
+    },
+}
+
+
+@admin.register(Shop)
+class ShopAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
+    visible_rows = shops_visible_to
+    form = ShopAdminForm
+    list_display = ["name", "owner", "accepting_badge", "offer_total", "active_offer_total", "created_at"]
+    list_select_related = ["owner"]
+    list_filter = [("is_accepting_orders", BooleanRadioFilter), ("owner", RelatedDropdownFilter)]
+    list_filter_submit = True
+    search_fields = ["name", "owner__username", "owner__email", "url"]
+    readonly_fields = ["is_accepting_orders", "created_at"]
+    actions_row = ["toggle_accepting_orders_row"]
+    actions_detail = ["toggle_accepting_orders_detail"]
+    fields = ["name", "owner", "url", "is_accepting_orders", "created_at"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            # Another shop took a name that reads the same between this form's check and its save, and
+            # the unique key refused it (everything was rolled back): answer the form again, whose
+            # check now names that shop. Any other integrity error fails the same way again.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                offer_total=Count("offers", distinct=True),
+                active_offer_total=Count("offers", filter=Q(offers__is_active=True), distinct=True),
+            )
+        )
+
+    def get_list_filter(self, request):
+        if is_partner(request.user):
+            return [("is_accepting_orders", BooleanRadioFilter)]
+        return super().get_list_filter(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if is_partner(request.user):
+            readonly.append("owner")
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            kwargs["queryset"] = User.objects.filter(type=User.Type.SHOP).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return not is_partner(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return not is_partner(request.user) and super().has_delete_permission(request, obj)
+
+    def has_toggle_permission(self, request, obj=None):
+        return self.has_change_permission(request)
+
+    @display(
+        description=_("accepting orders"),
+        ordering="is_accepting_orders",
+        label={True: "success", False: "danger"},
+    )
+    def accepting_badge(self, obj):
+        return obj.is_accepting_orders, gettext("Accepting") if obj.is_accepting_orders else gettext("Paused")
+
+    @display(description=_("offers"), ordering="offer_total")
+    def offer_total(self, obj):
+        return obj.offer_total
+
+    @display(description=_("active offers"), ordering="active_offer_total")
+    def active_offer_total(self, obj):
+        return obj.active_offer_total
+
+    def get_visible_shop(self, request, object_id) -> Shop:
+        # get_object limits to the visible shops and takes an id that is not a number as not found.
+        shop = self.get_object(request, object_id)
+        if shop is None:
+            raise Http404(gettext("Shop not found."))
+        return shop
+
+    def toggle_accepting_orders(self, request, object_id):
+        shop = self.get_visible_shop(request, object_id)
+        if not self.has_change_permission(request, shop):
+            raise PermissionDenied
+        [shop] = set_shops_accepting_orders(shops=[shop], is_accepting_orders=not shop.is_accepting_orders)
+        if shop.is_accepting_orders:
+            message = gettext("%(shop)s accepts orders again.") % {"shop": shop.name}
+        else:
+            message = gettext("%(shop)s no longer accepts orders.") % {"shop": shop.name}
+        self.message_user(request, message, messages.SUCCESS)
+
+    @action(**TOGGLE_ACTION)
+    def toggle_accepting_orders_row(self, request, form, object_id):
+        self.toggle_accepting_orders(request, object_id)
+        return finish_dialog(request, reverse("admin:catalog_shop_changelist"))
+
+    @action(**TOGGLE_ACTION)
+    def toggle_accepting_orders_detail(self, request, form, object_id):
+        self.toggle_accepting_orders(request, object_id)
+        return finish_dialog(request, reverse("admin:catalog_shop_change", args=[object_id]))
+
+
+# The users list shows how many shops each user owns: the catalog adds it, since accounts knows no shop.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithShopsAdmin(UserAdmin):
+    list_display = [*UserAdmin.list_display[:5], "shop_count", *UserAdmin.list_display[5:]]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shop_total=Count("shops", distinct=True))
+
+    @display(description=_("shops"), ordering="shop_total")
+    def shop_count(self, obj):
+        return obj.shop_total

@@ -12,12 +12,9 @@ from django.core.cache import cache
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Lower
 
-from catalog.models import Category, Offer, Product
+from catalog.models import Category, Offer, Product, Shop
 
 LISTING_ORDERINGS = ("name", "-name", "price", "-price")
-
-# The shop model is reached through the offer's foreign key, so the catalog never imports partners.
-Shop = Offer._meta.get_field("shop").related_model
 
 
 @dataclass(frozen=True)
@@ -225,14 +222,37 @@ def product_with_offers(*, product_id: int) -> Product:
     )
 
 
-def offers_visible_to(user) -> QuerySet[Offer]:
-    """Offers a user may look at: managers see all, partners also their own inactive ones, others active ones."""
-    offers = Offer.objects.select_related("shop", "product")
+# --- What a user may see in the back office (the admin, the dashboard, the partner API) -------------
+# Managers see everything, a partner what belongs to its own shops, anyone else nothing. Each takes the
+# queryset a caller built (an admin's, with its joins) or starts from the model's own.
+
+
+def shops_visible_to(user, shops: QuerySet[Shop] | None = None) -> QuerySet[Shop]:
+    shops = Shop.objects.select_related("owner") if shops is None else shops
+    if getattr(user, "is_manager", False):
+        return shops
+    if getattr(user, "is_authenticated", False) and user.is_partner:
+        return shops.filter(owner=user)
+    return shops.none()
+
+
+def offers_visible_to(user, offers: QuerySet[Offer] | None = None) -> QuerySet[Offer]:
+    offers = Offer.objects.select_related("shop", "product") if offers is None else offers
     if getattr(user, "is_manager", False):
         return offers
-    if getattr(user, "is_authenticated", False):
-        return offers.filter(Q(is_active=True) | Q(shop__owner=user))
-    return offers.filter(is_active=True)
+    if getattr(user, "is_authenticated", False) and user.is_partner:
+        return offers.filter(shop__owner=user)
+    return offers.none()
+
+
+def products_visible_to(user, products: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """A partner sees the products its shops offer (checked by a subquery: no duplicate rows)."""
+    products = Product.objects.select_related("category") if products is None else products
+    if getattr(user, "is_manager", False):
+        return products
+    if getattr(user, "is_authenticated", False) and user.is_partner:
+        return products.filter(Exists(Offer.objects.filter(product=OuterRef("pk"), shop__owner=user)))
+    return products.none()
 
 
 def shops_for_listing() -> QuerySet:

@@ -16,12 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OutboxEmail
-from accounts.partner_access import is_partner_user
-from catalog.models import Offer
-from catalog.selectors import low_in_stock, low_stock_threshold
+from catalog.models import Offer, Shop
+from catalog.selectors import low_in_stock, low_stock_threshold, offers_visible_to, shops_visible_to
 from orders.models import Order, OrderItem
-from orders.selectors import orders_visible_to
-from partners.models import Shop
+from orders.selectors import lines_visible_to, orders_visible_to
 from partners.selectors import imports_visible_to
 
 CHART_DAYS = 30
@@ -58,10 +56,8 @@ def _order_figures(user, today, week_start) -> dict:
         today_revenue=Sum("total", filter=today_q & live),
         week_revenue=Sum("total", filter=week_q & live),
     )
-    if is_partner_user(user):
-        lines = OrderItem.objects.filter(offer__shop__owner=user).exclude(
-            order__state__in=[Order.State.BASKET, Order.State.CANCELED]
-        )
+    if user.is_partner:
+        lines = lines_visible_to(user, OrderItem.objects.exclude(order__state=Order.State.CANCELED))
         line_sum = F("price") * F("quantity")
         revenue = lines.aggregate(
             today_revenue=Coalesce(
@@ -104,19 +100,15 @@ def _chart(user, today) -> str:
 
 def dashboard_callback(request, context):
     user = request.user
-    partner = is_partner_user(user)
     today = timezone.localdate()
     week_start = today - timedelta(days=6)
     threshold = low_stock_threshold()
 
     figures = _order_figures(user, today, week_start)
 
-    offers = low_in_stock(Offer.objects.all())
-    shops = Shop.objects.filter(is_accepting_orders=False)
+    offers = low_in_stock(offers_visible_to(user, Offer.objects.all()))
+    shops = shops_visible_to(user, Shop.objects.filter(is_accepting_orders=False))
     imports = imports_visible_to(user)
-    if partner:
-        offers = offers.filter(shop__owner=user)
-        shops = shops.filter(owner=user)
     low_stock_count = offers.count()
     paused_count = shops.count()
     paused_shops = list(shops.order_by("name").values_list("name", flat=True)[:3])
@@ -158,7 +150,7 @@ def dashboard_callback(request, context):
             "value": paused_count,
             "footer": ", ".join(paused_shops) or _("All shops accept orders"),
             "icon": "storefront",
-            "href": _changelist("partners_shop", is_accepting_orders__exact="0"),
+            "href": _changelist("catalog_shop", is_accepting_orders__exact="0"),
         },
     ]
     context.update(
@@ -169,7 +161,7 @@ def dashboard_callback(request, context):
             "dashboard_chart_days": CHART_DAYS,
             "dashboard_imports": recent_imports,
             "dashboard_imports_url": _changelist("partners_pricelistimport"),
-            "dashboard_is_partner": partner,
+            "dashboard_is_partner": user.is_partner,
         }
     )
     return context
@@ -199,7 +191,7 @@ def can_view_categories(request) -> bool:
 
 
 def can_view_shops(request) -> bool:
-    return _can(request.user, "partners.view_shop")
+    return _can(request.user, "catalog.view_shop")
 
 
 def can_view_imports(request) -> bool:
@@ -208,12 +200,12 @@ def can_view_imports(request) -> bool:
 
 def can_manage_people(request) -> bool:
     """Users, contacts and groups are for managers only, never for partners."""
-    return not is_partner_user(request.user) and _can(request.user, "accounts.view_user")
+    return not request.user.is_partner and _can(request.user, "accounts.view_user")
 
 
 def can_view_outbox(request) -> bool:
     """Outgoing emails hold customers' addresses and orders: managers only, never partners."""
-    return not is_partner_user(request.user) and _can(request.user, "accounts.view_outboxemail")
+    return not request.user.is_partner and _can(request.user, "accounts.view_outboxemail")
 
 
 def failed_emails_badge(request) -> str:

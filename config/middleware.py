@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from config.client_address import client_address
+from config.api.client_address import client_address
 from config.logging import request_id_var
 
 logger = logging.getLogger("procurement.request")
@@ -65,7 +65,7 @@ class RequestLogMiddleware:
                 "status": status,
                 "duration_ms": duration_ms,
                 "user_id": user.pk if user is not None and user.is_authenticated else None,
-                # The same client the throttles and sign-in limits count (config.client_address).
+                # The same client the throttles and sign-in limits count (config.api.client_address).
                 "client": client_address(request),
             },
         )

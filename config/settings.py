@@ -32,7 +32,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Who the client is (config.client_address): REMOTE_ADDR, unless the request came through proxies we
+# Who the client is (config.api.client_address): REMOTE_ADDR, unless the request came through proxies we
 # trust, whose X-Forwarded-For is then read from the right. NUM_PROXIES: how many proxies stand in front
 # (0: trust no forwarded header); TRUSTED_PROXIES: their addresses or networks.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
@@ -274,18 +274,18 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "config.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttling.AnonThrottle",
-        "config.throttling.UserThrottle",
+        "config.api.throttling.AnonThrottle",
+        "config.api.throttling.UserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("THROTTLE_ANON", "120/min"),
@@ -456,7 +456,7 @@ UNFOLD = {
                     {
                         "title": _("Shops"),
                         "icon": "storefront",
-                        "link": reverse_lazy("admin:partners_shop_changelist"),
+                        "link": reverse_lazy("admin:catalog_shop_changelist"),
                         "permission": "config.dashboard.can_view_shops",
                     },
                     {

@@ -22,10 +22,10 @@ urlpatterns = [
 ]
 
 # Errors raised outside the API views answer in the API's error shape too (the admin keeps its pages).
-handler400 = "config.api.bad_request"
-handler403 = "config.api.permission_denied"
-handler404 = "config.api.page_not_found"
-handler500 = "config.api.server_error"
+handler400 = "config.api.errors.bad_request"
+handler403 = "config.api.errors.permission_denied"
+handler404 = "config.api.errors.page_not_found"
+handler500 = "config.api.errors.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -6,7 +6,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -29,11 +29,12 @@ from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from accounts.partner_access import OfferedFiltersOnlyMixin, is_partner_user
+from catalog.models import Shop
+from catalog.selectors import shops_visible_to
+from config.admin_base import OfferedFiltersOnlyMixin, finish_dialog, is_partner
 from orders.models import Order, OrderEvent, OrderItem
-from orders.selectors import orders_visible_to, with_partner_subtotal
+from orders.selectors import lines_visible_to, orders_visible_to, with_partner_subtotal
 from orders.services import ALLOWED_TRANSITIONS, cancel_order, transition_order
-from partners.models import Shop
 
 State = Order.State
 
@@ -54,13 +55,6 @@ MOVES = [
     (State.SENT, "send", _("Send"), "local_shipping"),
     (State.DELIVERED, "deliver", _("Deliver"), "where_to_vote"),
 ]
-
-
-def finish_dialog(request, url: str) -> HttpResponse:
-    """Leave an action: htmx dialogs follow `HX-Redirect`, plain requests a normal redirect."""
-    if request.headers.get("HX-Request"):
-        return HttpResponse(headers={"HX-Redirect": url})
-    return HttpResponseRedirect(url)
 
 
 def money(value) -> str:
@@ -102,9 +96,7 @@ class ShopFilter(DropdownFilter):
     parameter_name = "shop"
 
     def lookups(self, request, model_admin):
-        shops = Shop.objects.order_by("name")
-        if is_partner_user(request.user):
-            shops = shops.filter(owner=request.user)
+        shops = shops_visible_to(request.user, Shop.objects.order_by("name"))
         return [(str(pk), name) for pk, name in shops.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
@@ -179,10 +171,9 @@ class OrderItemInline(TabularInline):
     verbose_name_plural = _("order lines (price at order time)")
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("offer__product", "offer__shop")
-        if is_partner_user(request.user):
-            queryset = queryset.filter(offer__shop__owner=request.user)
-        return queryset
+        return lines_visible_to(
+            request.user, super().get_queryset(request).select_related("offer__product", "offer__shop")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -322,16 +313,18 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
 
     def get_queryset(self, request):
         queryset = orders_visible_to(request.user).select_related("user")
-        lines = OrderItem.objects.select_related("offer__shop").only(
-            "id", "order_id", "offer_id", "offer__shop_id", "offer__shop__name"
+        lines = lines_visible_to(
+            request.user,
+            OrderItem.objects.select_related("offer__shop").only(
+                "id", "order_id", "offer_id", "offer__shop_id", "offer__shop__name"
+            ),
         )
-        if is_partner_user(request.user):
-            lines = lines.filter(offer__shop__owner=request.user)
+        if request.user.is_partner:
             queryset = with_partner_subtotal(queryset, partner=request.user)
         return queryset.prefetch_related(Prefetch("items", queryset=lines, to_attr="admin_lines"))
 
     def get_list_display(self, request):
-        if is_partner_user(request.user):
+        if is_partner(request.user):
             return [
                 "number",
                 "state_badge",
@@ -344,12 +337,12 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
 
     def get_list_filter(self, request):
         filters = [("state", ChoicesDropdownFilter), ShopFilter, ("confirmed_at", DayRangeFilter)]
-        if not is_partner_user(request.user):
+        if not is_partner(request.user):
             filters.append(("total", RangeNumericFilter))
         return filters
 
     def get_search_fields(self, request):
-        if is_partner_user(request.user):
+        if is_partner(request.user):
             return ["=id", "phone"]
         return ["=id", "user__username", "user__email", "user__first_name", "user__last_name", "phone"]
 
@@ -362,7 +355,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
         return super().get_search_results(request, queryset, search_term)
 
     def get_fieldsets(self, request, obj=None):
-        if is_partner_user(request.user):
+        if is_partner(request.user):
             return [
                 (None, {"fields": ["current_state", "customer_name", "phone", "city", "delivery_address"]}),
                 (_("Your lines"), {"fields": ["partner_subtotal_display"]}),
@@ -379,7 +372,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
         return [field for _name, options in self.get_fieldsets(request, obj) for field in options["fields"]]
 
     def has_export_permission(self, request):
-        return not is_partner_user(request.user) and self.has_view_permission(request)
+        return not is_partner(request.user) and self.has_view_permission(request)
 
     def has_add_permission(self, request):
         return False
@@ -392,7 +385,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
         return False
 
     def has_transition_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and request.user.has_perm("orders.change_order")
+        return not is_partner(request.user) and request.user.has_perm("orders.change_order")
 
     def get_actions_detail(self, request, object_id):
         actions = super().get_actions_detail(request, object_id)

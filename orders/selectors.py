@@ -35,11 +35,14 @@ def _lines() -> QuerySet[OrderItem]:
     return OrderItem.objects.select_related("offer__product", "offer__shop").order_by("id")
 
 
-def orders_visible_to(user: User) -> QuerySet[Order]:
-    """Placed orders (never baskets): managers see all, partners those with their offers, customers theirs."""
+def orders_visible_to(user: User, orders: QuerySet[Order] | None = None) -> QuerySet[Order]:
+    """Placed orders (never baskets): managers see all, partners those with their offers, customers theirs.
+
+    `orders` narrows a queryset the caller built (an admin's), else placed orders are the start.
+    """
     if not user.is_authenticated or not user.is_active:
         return Order.objects.none()
-    orders = _placed_orders()
+    orders = _placed_orders() if orders is None else orders.exclude(state=Order.State.BASKET)
     if user.is_manager:
         return orders
     if user.is_partner:
@@ -47,18 +50,25 @@ def orders_visible_to(user: User) -> QuerySet[Order]:
     return orders.filter(user=user)
 
 
+def lines_visible_to(user: User, lines: QuerySet[OrderItem] | None = None) -> QuerySet[OrderItem]:
+    """Lines of placed orders in the back office: managers see all, a partner its own shops' lines."""
+    lines = _lines() if lines is None else lines
+    lines = lines.exclude(order__state=Order.State.BASKET)
+    if getattr(user, "is_manager", False):
+        return lines
+    if user.is_authenticated and user.is_active and user.is_partner:
+        return lines.filter(offer__shop__owner=user)
+    return lines.none()
+
+
 def order_lines_visible_to(user: User, order: Order) -> QuerySet[OrderItem]:
-    """The lines of `order` the user may see: a partner only its own shops' lines."""
+    """The lines of `order` the user may see: its customer all, otherwise as `lines_visible_to` says."""
     if not user.is_authenticated or not user.is_active:
         return OrderItem.objects.none()
     lines = _lines().filter(order=order)
-    if user.is_manager:
-        return lines
-    if user.is_partner and order.user_id != user.pk:
-        return lines.filter(offer__shop__owner=user)
     if order.user_id == user.pk:
         return lines
-    return OrderItem.objects.none()
+    return lines_visible_to(user, lines)
 
 
 def customer_orders(user: User) -> QuerySet[Order]:

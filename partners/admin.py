@@ -1,55 +1,42 @@
-"""Admin of the partners app: shops, price-list uploads with a preview, and the import history."""
+"""Admin of the partners app: price-list uploads with a preview, the import history, and what the supplier
+integration adds to the catalog's shop and offer pages (uploading from a shop, an offer's price history)."""
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
-from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
-    RelatedDropdownFilter,
 )
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from accounts.models import User
-from accounts.partner_access import OfferedFiltersOnlyMixin, OwnShopsFilter, is_partner_user
-from partners.forms import PriceListUploadForm, ShopAdminForm
+from catalog import admin as catalog_admin
+from catalog.models import Offer, Shop
+from catalog.shop_names import shop_name_key
+from config.admin_base import OfferedFiltersOnlyMixin, is_partner, report_validation_error
+from partners.forms import PriceListUploadForm
 from partners.importing.workflow import (
     apply_previewed_import,
     create_price_list_import,
     prepare_previewed_import,
     run_price_list_import,
 )
-from partners.models import PriceListImport, Shop
+from partners.models import PriceHistory, PriceListImport
 from partners.selectors import imports_visible_to
-from partners.services import set_shop_accepting_orders
-from partners.shop_names import shop_name_key
 from partners.tasks import start_price_list_import
 
 # Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
 PREVIEW_IN_BACKGROUND_ABOVE = 0
-
-TOGGLE_ACTION = {
-    "description": _("Switch order acceptance"),
-    "icon": "toggle_on",
-    "permissions": ["toggle"],
-    "dialog": {
-        "title": _("Switch order acceptance"),
-        "description": _("Customers cannot order from a shop that does not accept orders."),
-        "form_submit_text": _("Switch"),
-    },
-}
 
 STATUS_COLORS = {
     PriceListImport.Status.PENDING.value: "info",
@@ -64,18 +51,6 @@ def background_threshold() -> int:
     return getattr(settings, "PRICE_LIST_BACKGROUND_BYTES", PREVIEW_IN_BACKGROUND_ABOVE)
 
 
-def finish_dialog(request, url: str) -> HttpResponse:
-    """Leave an action: htmx dialogs follow `HX-Redirect`, plain requests a normal redirect."""
-    if request.headers.get("HX-Request"):
-        return HttpResponse(headers={"HX-Redirect": url})
-    return HttpResponseRedirect(url)
-
-
-def report_validation_error(model_admin, request, error: ValidationError) -> None:
-    for message in error.messages:
-        model_admin.message_user(request, message, messages.ERROR)
-
-
 class PriceListUploadMixin:
     """The upload → preview → apply flow, shared by the shop and the import admins."""
 
@@ -83,7 +58,7 @@ class PriceListUploadMixin:
         return request.user.has_perm("partners.add_pricelistimport")
 
     def upload_response(self, request, *, shop: Shop | None = None):
-        partner_user = is_partner_user(request.user)
+        partner_user = is_partner(request.user)
         initial_partner = shop.owner if shop is not None else None
         form = PriceListUploadForm(
             request.POST or None,
@@ -141,85 +116,15 @@ class PriceListUploadMixin:
         return redirect("admin:partners_pricelistimport_preview", preview.pk)
 
 
+admin.site.unregister(Shop)
+
+
 @admin.register(Shop)
-class ShopAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
-    form = ShopAdminForm
-    list_display = ["name", "owner", "accepting_badge", "offer_total", "active_offer_total", "created_at"]
-    list_select_related = ["owner"]
-    list_filter = [("is_accepting_orders", BooleanRadioFilter), ("owner", RelatedDropdownFilter)]
-    list_filter_submit = True
-    search_fields = ["name", "owner__username", "owner__email", "url"]
-    readonly_fields = ["is_accepting_orders", "created_at"]
+class ShopAdmin(PriceListUploadMixin, catalog_admin.ShopAdmin):
+    """The catalog's shop pages, with "Upload price list" on the list and on each shop."""
+
     actions_list = ["upload_price_list"]
-    actions_row = ["toggle_accepting_orders_row"]
-    actions_detail = ["upload_price_list_for_shop", "toggle_accepting_orders_detail"]
-    fields = ["name", "owner", "url", "is_accepting_orders", "created_at"]
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except IntegrityError:
-            # Another shop took a name that reads the same between this form's check and its save, and
-            # the unique key refused it (everything was rolled back): answer the form again, whose
-            # check now names that shop. Any other integrity error fails the same way again.
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_partner_user(request.user):
-            queryset = queryset.filter(owner=request.user)
-        return queryset.annotate(
-            offer_total=Count("offers", distinct=True),
-            active_offer_total=Count("offers", filter=Q(offers__is_active=True), distinct=True),
-        )
-
-    def get_list_filter(self, request):
-        if is_partner_user(request.user):
-            return [("is_accepting_orders", BooleanRadioFilter)]
-        return super().get_list_filter(request)
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if is_partner_user(request.user):
-            readonly.append("owner")
-        return readonly
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "owner":
-            kwargs["queryset"] = User.objects.filter(type=User.Type.SHOP).order_by("username")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def has_add_permission(self, request):
-        return not is_partner_user(request.user) and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
-
-    def has_toggle_permission(self, request, obj=None):
-        return self.has_change_permission(request)
-
-    @display(
-        description=_("accepting orders"),
-        ordering="is_accepting_orders",
-        label={True: "success", False: "danger"},
-    )
-    def accepting_badge(self, obj):
-        return obj.is_accepting_orders, gettext("Accepting") if obj.is_accepting_orders else gettext("Paused")
-
-    @display(description=_("offers"), ordering="offer_total")
-    def offer_total(self, obj):
-        return obj.offer_total
-
-    @display(description=_("active offers"), ordering="active_offer_total")
-    def active_offer_total(self, obj):
-        return obj.active_offer_total
-
-    def get_visible_shop(self, request, object_id) -> Shop:
-        # get_object limits to the visible shops and takes an id that is not a number as not found.
-        shop = self.get_object(request, object_id)
-        if shop is None:
-            raise Http404(gettext("Shop not found."))
-        return shop
+    actions_detail = ["upload_price_list_for_shop", *catalog_admin.ShopAdmin.actions_detail]
 
     @action(description=_("Upload price list"), icon="upload_file", permissions=["upload"])
     def upload_price_list(self, request):
@@ -234,26 +139,39 @@ class ShopAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
     def upload_price_list_for_shop(self, request, object_id):
         return self.upload_response(request, shop=self.get_visible_shop(request, object_id))
 
-    def toggle_accepting_orders(self, request, object_id):
-        shop = self.get_visible_shop(request, object_id)
-        if not self.has_change_permission(request, shop):
-            raise PermissionDenied
-        shop = set_shop_accepting_orders(shop=shop, is_accepting_orders=not shop.is_accepting_orders)
-        if shop.is_accepting_orders:
-            message = gettext("%(shop)s accepts orders again.") % {"shop": shop.name}
-        else:
-            message = gettext("%(shop)s no longer accepts orders.") % {"shop": shop.name}
-        self.message_user(request, message, messages.SUCCESS)
 
-    @action(**TOGGLE_ACTION)
-    def toggle_accepting_orders_row(self, request, form, object_id):
-        self.toggle_accepting_orders(request, object_id)
-        return finish_dialog(request, reverse("admin:partners_shop_changelist"))
+class PriceHistoryInline(TabularInline):
+    model = PriceHistory
+    show_title = False
+    extra = 0
+    fields = [
+        "changed_at",
+        "old_price",
+        "new_price",
+        "old_recommended_price",
+        "new_recommended_price",
+        "price_list_import",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    tab = True
+    per_page = 20
 
-    @action(**TOGGLE_ACTION)
-    def toggle_accepting_orders_detail(self, request, form, object_id):
-        self.toggle_accepting_orders(request, object_id)
-        return finish_dialog(request, reverse("admin:partners_shop_change", args=[object_id]))
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(Offer)
+
+
+@admin.register(Offer)
+class OfferAdmin(catalog_admin.OfferAdmin):
+    """The catalog's offer pages, with the price history the imports wrote."""
+
+    inlines = [PriceHistoryInline]
 
 
 @admin.register(PriceListImport)
@@ -274,7 +192,7 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
     list_filter = [
         ("status", ChoicesDropdownFilter),
         ("source", ChoicesDropdownFilter),
-        ("shop", OwnShopsFilter),
+        ("shop", catalog_admin.OwnShopsFilter),
         ("is_dry_run", BooleanRadioFilter),
         ("created_at", RangeDateFilter),
     ]

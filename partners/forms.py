@@ -1,4 +1,4 @@
-"""Admin forms of the partners app: the shop form and the price-list upload."""
+"""Admin forms of the partners app: the price-list upload."""
 
 from django import forms
 from django.conf import settings
@@ -7,21 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from accounts.models import User
-from partners.models import Shop
-from partners.services import check_shop_name
 
 ALLOWED_EXTENSIONS = (".yaml", ".yml")
-
-
-class ShopAdminForm(forms.ModelForm):
-    """A shop added or changed in the admin: its name is cleaned and checked as an import's is."""
-
-    class Meta:
-        model = Shop
-        fields = ["name", "owner", "url"]
-
-    def clean_name(self):
-        return check_shop_name(name=self.cleaned_data["name"], shop=self.instance)
 
 
 class PriceListUploadForm(forms.Form):

@@ -1,54 +1,10 @@
-"""Partner shops and the record of every price-list import."""
+"""The supplier integration's records: every price-list import, what it changed, and its scratch rows."""
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from partners.shop_names import KEY_MAX_LENGTH, shop_name_key
-
-
-class Shop(models.Model):
-    """A partner's shop. Its name is unique as people read it: see `partners.shop_names`."""
-
-    name = models.CharField(_("name"), max_length=100)
-    # Derived from the name on every save; the unique constraint is on it, so two shops whose names read
-    # the same (case, spaces, look-alike letters of another script) cannot exist, whoever writes them.
-    name_key = models.CharField(_("name as compared"), max_length=KEY_MAX_LENGTH, editable=False)
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        on_delete=models.PROTECT,
-        related_name="shops",
-    )
-    url = models.URLField(_("website"), blank=True)
-    is_accepting_orders = models.BooleanField(_("accepting orders"), default=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("shop")
-        verbose_name_plural = _("shops")
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["name_key"],
-                name="shop_name_key_unique",
-                violation_error_message=_("A shop with this name already exists."),
-            ),
-            # A writer that skips save() (bulk_create, a raw insert) must still set the key.
-            models.CheckConstraint(condition=~models.Q(name_key=""), name="shop_name_key_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        # Pure normalisation of a derived column, no side effects: computed here so that every path that
-        # saves a shop (services, admin, factories, get_or_create) stores the key of its current name.
-        self.name_key = shop_name_key(self.name)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_key"}
-        super().save(*args, **kwargs)
+from catalog.models import Offer, Shop
 
 
 class PriceListImport(models.Model):
@@ -135,6 +91,39 @@ class PriceListImport(models.Model):
         if not self.goods_total:
             return 0
         return min(100, self.goods_processed * 100 // self.goods_total)
+
+
+class PriceHistory(models.Model):
+    """One price change of an offer, written by the import that changed it."""
+
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.CASCADE, related_name="price_history"
+    )
+    old_price = models.DecimalField(_("old price"), max_digits=12, decimal_places=2, null=True)
+    new_price = models.DecimalField(_("new price"), max_digits=12, decimal_places=2)
+    old_recommended_price = models.DecimalField(
+        _("old recommended price"), max_digits=12, decimal_places=2, null=True
+    )
+    new_recommended_price = models.DecimalField(
+        _("new recommended price"), max_digits=12, decimal_places=2, null=True
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True, db_index=True)
+    price_list_import = models.ForeignKey(
+        PriceListImport,
+        verbose_name=_("price-list import"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price history")
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.old_price} → {self.new_price}"
 
 
 FINISHED_STATUSES = frozenset(

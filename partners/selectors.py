@@ -1,21 +1,11 @@
-"""Reads of shops and price-list imports, with the visibility rule kept in one place."""
+"""Reads of price-list imports, with the visibility rule kept in one place."""
 
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from partners.models import PriceListImport, Shop
-
-
-def shops_visible_to(user: User) -> QuerySet[Shop]:
-    """Managers see every shop, a partner sees the shops it owns, everyone else none."""
-    shops = Shop.objects.select_related("owner")
-    if not user.is_authenticated or not user.is_active:
-        return shops.none()
-    if user.is_manager:
-        return shops.all()
-    return shops.filter(owner=user)
+from partners.models import PriceListImport
 
 
 def imports_visible_to(

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import Contact, User
-from config.api import StrictInputMixin
+from config.api.inputs import StrictInputMixin
 
 
 class UserOutputSerializer(serializers.ModelSerializer):

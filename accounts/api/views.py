@@ -26,8 +26,8 @@ from accounts.api.serializers import (
 )
 from accounts.login_limits import LoginRefused
 from accounts.selectors import contacts_visible_to
-from config.api import error_responses
-from config.throttling import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
+from config.api.errors import error_responses
+from config.api.throttling import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
 
 PASSWORD_RESET_SENT = _("If an account with this email exists, we have sent it a password reset link.")
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from unfold.forms import UserChangeForm
 
 from accounts.models import Contact, OutboxEmail, User
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +190,7 @@ def test_partner_sidebar_has_no_people_section(client):
 
     assert reverse("admin:accounts_user_changelist") not in body
     assert reverse("admin:accounts_outboxemail_changelist") not in body
-    assert reverse("admin:partners_shop_changelist") in body
+    assert reverse("admin:catalog_shop_changelist") in body
 
 
 def test_admin_offers_a_language_switch(client, manager):

@@ -26,7 +26,7 @@ from catalog.selectors import (
     products_for_listing,
     shops_for_listing,
 )
-from config.api import error_responses
+from config.api.errors import error_responses
 
 
 @extend_schema(

@@ -1,11 +1,20 @@
-"""Factories for categories, products and offers."""
+"""Factories for shops, categories, products and offers."""
 
 from decimal import Decimal
 
 import factory
 
-from catalog.models import Category, Offer, Product
-from partners.tests.factories import ShopFactory
+from accounts.tests.factories import PartnerFactory
+from catalog.models import Category, Offer, Product, Shop
+
+
+class ShopFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shop
+
+    name = factory.Sequence(lambda n: f"Shop {n}")
+    owner = factory.SubFactory(PartnerFactory)
+    is_accepting_orders = True
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -7,11 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory
-from catalog.models import Offer, PriceHistory
-from catalog.tests.factories import CategoryFactory, OfferFactory, ProductFactory
-from partners.tests.factories import ShopFactory
+from catalog.models import Offer
+from catalog.tests.factories import CategoryFactory, OfferFactory, ProductFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,19 +65,6 @@ def test_manager_filters_offers_by_shop_category_stock_and_active(client, offers
     assert listed(client, {"stock": "low"}) == {offers["theirs"]}
     assert listed(client, {"stock": "no"}) == {offers["empty"]}
     assert listed(client, {"is_active__exact": "0"}) == {offers["empty"]}
-
-
-def test_offer_page_shows_price_history(client, offers):
-    client.force_login(ManagerFactory())
-    PriceHistory.objects.create(
-        offer=offers["ours"], old_price=Decimal("95000.00"), new_price=Decimal("90000.00")
-    )
-
-    response = client.get(reverse("admin:catalog_offer_change", args=[offers["ours"].pk]))
-
-    body = response.content.decode()
-    assert response.status_code == 200
-    assert "95000,00" in body or "95000.00" in body
 
 
 def test_offer_export_csv_follows_the_filters(client, offers, shop):

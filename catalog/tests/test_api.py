@@ -10,8 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.tests.factories import UserFactory
-from catalog.tests.factories import CategoryFactory, OfferFactory, ProductFactory
-from partners.tests.factories import ShopFactory
+from catalog.tests.factories import CategoryFactory, OfferFactory, ProductFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 

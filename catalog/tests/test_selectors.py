@@ -1,4 +1,4 @@
-"""Catalog selectors used outside the API: who may look at which offers, and listing edge cases."""
+"""Catalog selectors used outside the API: who may see which shops, offers and products, listing edge cases."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.tests.factories import ManagerFactory, UserFactory
-from catalog.selectors import ListingFilters, offers_visible_to, products_for_listing
-from catalog.tests.factories import OfferFactory
-from partners.tests.factories import ShopFactory
+from catalog.selectors import (
+    ListingFilters,
+    offers_visible_to,
+    products_for_listing,
+    products_visible_to,
+    shops_visible_to,
+)
+from catalog.tests.factories import OfferFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,23 +29,31 @@ def offers():
     }
 
 
-def test_staff_see_every_offer(offers):
+def test_managers_see_every_offer(offers):
     visible = set(offers_visible_to(ManagerFactory()).values_list("pk", flat=True))
 
     assert visible == {offers["active"].pk, offers["inactive"].pk, offers["own_inactive"].pk}
 
 
-def test_a_partner_sees_active_offers_and_its_own_inactive_ones(offers):
+def test_a_partner_sees_the_offers_of_its_own_shops_only(offers):
     visible = set(offers_visible_to(offers["partner"]).values_list("pk", flat=True))
 
-    assert visible == {offers["active"].pk, offers["own_inactive"].pk}
+    assert visible == {offers["own_inactive"].pk}
 
 
 @pytest.mark.parametrize("make_user", [UserFactory, AnonymousUser])
-def test_buyers_and_anonymous_users_see_active_offers_only(offers, make_user):
-    visible = set(offers_visible_to(make_user()).values_list("pk", flat=True))
+def test_buyers_and_anonymous_users_see_no_offer_in_the_back_office(offers, make_user):
+    # The public catalogue has its own selectors (products_for_listing, product_details).
+    assert list(offers_visible_to(make_user())) == []
 
-    assert visible == {offers["active"].pk}
+
+def test_a_partner_sees_its_own_shops_and_the_products_they_offer(offers):
+    partner = offers["partner"]
+
+    assert list(shops_visible_to(partner)) == [offers["own_inactive"].shop]
+    assert list(products_visible_to(partner)) == [offers["own_inactive"].product]
+    assert shops_visible_to(ManagerFactory()).count() == 3
+    assert list(shops_visible_to(UserFactory())) == []
 
 
 def test_listing_refuses_an_unknown_ordering():

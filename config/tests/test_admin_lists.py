@@ -10,13 +10,12 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
-from catalog.tests.factories import OfferFactory
+from catalog.tests.factories import OfferFactory, ShopFactory
 from orders.models import Order
 from orders.tests.factories import OrderFactory, OrderItemFactory
 from partners.models import PriceListImport
-from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ PARTNER_LISTS = [
     "catalog_offer",
     "catalog_product",
     "catalog_category",
-    "partners_shop",
+    "catalog_shop",
     "partners_pricelistimport",
 ]
 MANAGER_LISTS = [*PARTNER_LISTS, "accounts_user", "auth_group", "accounts_contact"]
@@ -100,7 +99,7 @@ def login(client, world, who: str):
 # --- the order list's shop filter ---------------------------------------------------------------------
 
 
-def test_partner_asking_the_order_list_for_another_partners_shop_gets_its_whole_list_and_learns_nothing(
+def test_partner_asking_the_order_list_for_another_catalog_shop_gets_its_whole_list_and_learns_nothing(
     client, world
 ):
     login(client, world, "partner")
@@ -169,8 +168,8 @@ def test_manager_order_list_filters_by_any_shop_but_not_by_an_unknown_one(client
         ("catalog_offer", lambda w: {"product": w["offers"]["b"].product_id}),
         ("catalog_product", lambda w: {"offers": w["offers"]["b"].pk}),
         ("catalog_category", lambda w: {"products": w["offers"]["b"].product_id}),
-        ("partners_shop", lambda w: {"owner": w["partner_b"].pk}),
-        ("partners_shop", lambda w: {"id": w["shops"]["b"].pk}),
+        ("catalog_shop", lambda w: {"owner": w["partner_b"].pk}),
+        ("catalog_shop", lambda w: {"id": w["shops"]["b"].pk}),
         ("partners_pricelistimport", lambda w: {"shop__id__exact": w["shops"]["b"].pk}),
         ("partners_pricelistimport", lambda w: {"partner": w["partner_b"].pk}),
     ],
@@ -255,7 +254,7 @@ def test_every_list_answers_odd_addresses_without_an_error(client, world, who, n
         ("orders_order", {"state__exact": "new\x00"}),
         ("orders_order", {"confirmed_at_from": "\x00"}),
         ("catalog_offer", {"stock": "\x00"}),
-        ("partners_shop", {"is_accepting_orders__exact": "\x00"}),
+        ("catalog_shop", {"is_accepting_orders__exact": "\x00"}),
         ("partners_pricelistimport", {"status__exact": "\x00"}),
         ("accounts_user", {"type__exact": "shop\x00"}),
         ("accounts_contact", {"city": "Москва\x00"}),

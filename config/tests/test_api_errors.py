@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from config.api import server_error
+from config.api.errors import server_error
 
 
 @pytest.mark.django_db

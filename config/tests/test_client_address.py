@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from config.client_address import client_address, client_rate_key, rate_limit_key
+from config.api.client_address import client_address, client_rate_key, rate_limit_key
 from config.env import env_networks
 
 

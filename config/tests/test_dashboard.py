@@ -10,13 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
-from catalog.tests.factories import OfferFactory
+from catalog.tests.factories import OfferFactory, ShopFactory
 from config.dashboard import environment_callback
 from orders.models import Order, OrderItem
 from partners.models import PriceListImport
-from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

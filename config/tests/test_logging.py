@@ -40,8 +40,8 @@ def crash(request):
 
 # `crash/` next to the real URLs, for the tests that need a 500 (marked `urls` with this module).
 urlpatterns = [path("crash/", crash), path("", include("config.urls"))]
-handler404 = "config.api.page_not_found"
-handler500 = "config.api.server_error"
+handler404 = "config.api.errors.page_not_found"
+handler500 = "config.api.errors.server_error"
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connection
 from django.test import RequestFactory
 
+from config.api.throttling import LoginThrottle
 from config.models import CACHE_TABLE
-from config.throttling import LoginThrottle
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -80,7 +80,7 @@ def test_production_without_cache_url_uses_the_database_cache():
 def test_production_defaults_throttle_users_and_trust_no_forwarded_header():
     values = settings_in_a_fresh_process(**PRODUCTION_ENV)
 
-    assert values["throttles"] == ["config.throttling.AnonThrottle", "config.throttling.UserThrottle"]
+    assert values["throttles"] == ["config.api.throttling.AnonThrottle", "config.api.throttling.UserThrottle"]
     assert values["rates"] == {
         "anon": "120/min",
         "user": "600/min",

@@ -14,7 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Contact
-from config.api import ApiErrorSerializer
+from config.api.errors import ApiErrorSerializer
+from config.api.permissions import IsPartner
 from orders import selectors, services
 from orders.api.serializers import (
     BasketAddInputSerializer,
@@ -34,13 +35,6 @@ ERROR = ApiErrorSerializer
 
 def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ERROR, description=description)
-
-
-class IsPartner(permissions.BasePermission):
-    message = _("Only partners can do this.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_partner)
 
 
 def _basket_response(user: Any) -> Response:

@@ -12,12 +12,11 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
-from catalog.tests.factories import OfferFactory, ProductFactory
+from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.api import urls as orders_urls
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import confirm_order, transition_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
-from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

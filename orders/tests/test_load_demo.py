@@ -8,9 +8,9 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from catalog.models import Offer
+from catalog.models import Offer, Shop
 from orders.models import Order
-from partners.models import PriceListImport, Shop
+from partners.models import PriceListImport
 
 pytestmark = pytest.mark.django_db
 

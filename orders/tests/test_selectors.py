@@ -8,12 +8,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
-from catalog.tests.factories import OfferFactory
+from catalog.tests.factories import OfferFactory, ShopFactory
 from orders.models import Order
 from orders.selectors import order_lines_visible_to, orders_visible_to, partner_orders
 from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
-from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
-from catalog.tests.factories import OfferFactory, ProductFactory
+from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import (
     ALLOWED_TRANSITIONS,
@@ -26,7 +26,6 @@ from orders.services import (
     update_basket_item,
 )
 from orders.tests.factories import OrderFactory, OrderItemFactory
-from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.api import ApiErrorSerializer, StrictInputMixin
-from partners.models import PriceListImport, Shop
+from catalog.models import Shop
+from config.api.errors import ApiErrorSerializer
+from config.api.inputs import StrictInputMixin
+from partners.models import PriceListImport
 
 TRUE_STRINGS = frozenset({"true", "on", "1", "yes"})
 FALSE_STRINGS = frozenset({"false", "off", "0", "no"})

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
@@ -15,12 +13,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, permissions, status
+from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import error_responses
+from catalog import services as catalog_services
+from catalog.models import Shop
+from catalog.selectors import shops_visible_to
+from config.api.errors import error_responses
+from config.api.permissions import IsPartner, IsPartnerOrManager
 from partners import selectors, services
 from partners.api.serializers import (
     PartnerStateOutputSerializer,
@@ -32,7 +34,7 @@ from partners.api.serializers import (
     ShopStateInputSerializer,
 )
 from partners.importing import workflow
-from partners.models import PriceListImport, Shop
+from partners.models import PriceListImport
 from partners.tasks import imports_run_in_background, start_price_list_import
 from partners.url_fetch import fetch_price_list
 from partners.url_import import create_url_price_list_import
@@ -45,21 +47,6 @@ DRY_RUN_PARAMETER = OpenApiParameter(
     OpenApiParameter.QUERY,
     description=gettext_lazy("1/true: only plan the import and return the plan; nothing is written."),
 )
-
-
-class IsPartner(permissions.BasePermission):
-    message = gettext_lazy("Only partner accounts can do this.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.is_partner)
-
-
-class IsPartnerOrStaff(permissions.BasePermission):
-    message = gettext_lazy("Only partner accounts can do this.")
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and (user.is_partner or user.is_staff))
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -237,7 +224,7 @@ class PartnerUpdateView(APIView):
 class PartnerImportDetailView(APIView):
     """One of your imports: status (pending, running, succeeded, failed), progress, counts, errors."""
 
-    permission_classes = [IsPartnerOrStaff]
+    permission_classes = [IsPartnerOrManager]
 
     @extend_schema(
         operation_id="partner_update_status",
@@ -250,7 +237,7 @@ class PartnerImportDetailView(APIView):
 
 def _own_shops(request: Request):
     # Partners act on their own shops only, staff included: the switch is the partner's decision.
-    return selectors.shops_visible_to(request.user).filter(owner=request.user).order_by("id")
+    return shops_visible_to(request.user).filter(owner=request.user).order_by("id")
 
 
 def _state_response(shops: list[Shop]) -> Response:
@@ -298,12 +285,9 @@ class PartnerStateView(APIView):
                 raise exceptions.ValidationError(
                     _("You have no shops yet: upload a price list first."), code="no_shops"
                 )
-        with transaction.atomic():
-            targets = [
-                services.set_shop_accepting_orders(shop=shop, is_accepting_orders=data["state"])
-                for shop in targets
-            ]
-        return _state_response(targets)
+        return _state_response(
+            catalog_services.set_shops_accepting_orders(shops=targets, is_accepting_orders=data["state"])
+        )
 
 
 class PartnerExportView(APIView):

@@ -15,9 +15,8 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 
-from catalog.models import Offer
+from catalog.models import Offer, Shop
 from partners.importing import sql
-from partners.models import Shop
 
 # How many entries of the plan's list of changes are kept on the import record.
 PLAN_CHANGES_LIMIT = 100

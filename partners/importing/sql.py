@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from catalog.models import Category, Offer, PriceHistory, Product
-from partners.models import StagedCategory, StagedOffer
+from catalog.models import Category, Offer, Product
+from partners.models import PriceHistory, StagedCategory, StagedOffer
 
 OFFER = Offer._meta.db_table
 PRODUCT = Product._meta.db_table

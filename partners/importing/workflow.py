@@ -31,14 +31,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from catalog.models import Shop
+from catalog.services import create_shop, find_shop_by_name
+from catalog.shop_names import clean_shop_name
 from partners.importing.apply import apply_plan
 from partners.importing.plan import ImportPlan, plan_import
 from partners.importing.progress import Progress
 from partners.importing.staging import clear_staging, stage_price_list
-from partners.models import PriceListImport, Shop
+from partners.models import PriceListImport
 from partners.pricelist import PriceListError, PriceListInvalid
-from partners.services import create_shop, find_shop_by_name
-from partners.shop_names import clean_shop_name
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
-"""Shop.name_key: the comparison key of each existing shop's name (see partners.shop_names)."""
+"""Shop.name_key: the comparison key of each existing shop's name (see catalog.shop_names)."""
 
 import logging
 
 from django.db import migrations, models
 
-from partners.shop_names import KEY_MAX_LENGTH, shop_name_key
+from catalog.shop_names import KEY_MAX_LENGTH, shop_name_key
 
 logger = logging.getLogger("partners.migrations")
 

@@ -9,13 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory
-from catalog.models import Offer
-from catalog.tests.factories import OfferFactory, ProductFactory
-from partners.models import PriceListImport, Shop
-from partners.shop_names import shop_name_key
-from partners.tests.factories import ShopFactory
+from catalog.models import Offer, Shop
+from catalog.shop_names import shop_name_key
+from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
+from partners.models import PriceHistory, PriceListImport
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +105,7 @@ def test_manager_sees_every_shop_with_offer_counts(client, shop, other_shop):
     OfferFactory(shop=shop)
     OfferFactory(shop=shop, is_active=False)
 
-    response = client.get(reverse("admin:partners_shop_changelist"))
+    response = client.get(reverse("admin:catalog_shop_changelist"))
 
     assert response.status_code == 200
     shops = {s.name: s for s in response.context["cl"].result_list}
@@ -116,7 +115,7 @@ def test_manager_sees_every_shop_with_offer_counts(client, shop, other_shop):
 
 def test_manager_assigns_a_shop_owner_among_partner_users(client, shop, other_partner):
     client.force_login(ManagerFactory())
-    url = reverse("admin:partners_shop_change", args=[shop.pk])
+    url = reverse("admin:catalog_shop_change", args=[shop.pk])
 
     page = client.get(url)
     owner_choices = {str(choice[0]) for choice in page.context["adminform"].form.fields["owner"].choices}
@@ -131,7 +130,7 @@ def test_manager_assigns_a_shop_owner_among_partner_users(client, shop, other_pa
 def test_partner_sees_only_its_own_shops(client, partner, shop, other_shop):
     client.force_login(partner)
 
-    response = client.get(reverse("admin:partners_shop_changelist"))
+    response = client.get(reverse("admin:catalog_shop_changelist"))
 
     assert list(response.context["cl"].result_list) == [shop]
 
@@ -139,15 +138,15 @@ def test_partner_sees_only_its_own_shops(client, partner, shop, other_shop):
 def test_partner_guessing_another_shop_id_sees_nothing_and_changes_nothing(client, partner, other_shop):
     client.force_login(partner)
 
-    page = client.get(reverse("admin:partners_shop_change", args=[other_shop.pk]))
+    page = client.get(reverse("admin:catalog_shop_change", args=[other_shop.pk]))
     post = client.post(
-        reverse("admin:partners_shop_change", args=[other_shop.pk]), {"name": "Взлом", "owner": partner.pk}
+        reverse("admin:catalog_shop_change", args=[other_shop.pk]), {"name": "Взлом", "owner": partner.pk}
     )
     toggle = client.post(
-        reverse("admin:partners_shop_toggle_accepting_orders_detail", args=[other_shop.pk]),
+        reverse("admin:catalog_shop_toggle_accepting_orders_detail", args=[other_shop.pk]),
         {"_form_submitted": "True"},
     )
-    upload_page = client.get(reverse("admin:partners_shop_upload_price_list_for_shop", args=[other_shop.pk]))
+    upload_page = client.get(reverse("admin:catalog_shop_upload_price_list_for_shop", args=[other_shop.pk]))
 
     assert page.status_code == 302
     assert post.status_code == 302
@@ -167,9 +166,9 @@ def test_shop_actions_answer_404_for_an_id_that_is_not_a_shop_id(client, object_
     client.force_login(ManagerFactory(is_superuser=True))
 
     toggle = client.post(
-        f"/admin/partners/shop/{object_id}/toggle_accepting_orders_detail/", {"_form_submitted": "True"}
+        f"/admin/catalog/shop/{object_id}/toggle_accepting_orders_detail/", {"_form_submitted": "True"}
     )
-    upload_page = client.get(f"/admin/partners/shop/{object_id}/upload_price_list_for_shop/")
+    upload_page = client.get(f"/admin/catalog/shop/{object_id}/upload_price_list_for_shop/")
 
     assert toggle.status_code == 404
     assert upload_page.status_code == 404
@@ -179,10 +178,10 @@ def test_partner_cannot_change_the_owner_of_its_shop_or_add_shops(client, partne
     client.force_login(partner)
 
     client.post(
-        reverse("admin:partners_shop_change", args=[shop.pk]),
+        reverse("admin:catalog_shop_change", args=[shop.pk]),
         {"name": "Чайная лавка", "owner": other_partner.pk},
     )
-    add = client.get(reverse("admin:partners_shop_add"))
+    add = client.get(reverse("admin:catalog_shop_add"))
 
     shop.refresh_from_db()
     assert shop.owner == partner
@@ -191,7 +190,7 @@ def test_partner_cannot_change_the_owner_of_its_shop_or_add_shops(client, partne
 
 def test_partner_switches_order_acceptance_of_its_shop(client, partner, shop):
     client.force_login(partner)
-    url = reverse("admin:partners_shop_toggle_accepting_orders_detail", args=[shop.pk])
+    url = reverse("admin:catalog_shop_toggle_accepting_orders_detail", args=[shop.pk])
 
     client.post(url, {"_form_submitted": "True"})
     shop.refresh_from_db()
@@ -206,7 +205,7 @@ def test_partner_switches_order_acceptance_of_its_shop(client, partner, shop):
 def test_switching_acceptance_by_get_only_shows_the_dialog(client, partner, shop):
     client.force_login(partner)
 
-    response = client.get(reverse("admin:partners_shop_toggle_accepting_orders_row", args=[shop.pk]))
+    response = client.get(reverse("admin:catalog_shop_toggle_accepting_orders_row", args=[shop.pk]))
 
     shop.refresh_from_db()
     assert response.status_code == 200
@@ -220,7 +219,7 @@ def test_partner_uploads_previews_and_applies_a_price_list(client, partner, shop
     client.force_login(partner)
 
     response = upload(
-        client, reverse("admin:partners_shop_upload_price_list_for_shop", args=[shop.pk]), PRICE_LIST
+        client, reverse("admin:catalog_shop_upload_price_list_for_shop", args=[shop.pk]), PRICE_LIST
     )
 
     preview = PriceListImport.objects.get()
@@ -350,7 +349,7 @@ def test_apply_after_the_offers_changed_plans_again_and_says_so(client, partner,
 
 def test_manager_uploads_for_a_chosen_partner(client, partner, shop):
     client.force_login(ManagerFactory())
-    url = reverse("admin:partners_shop_upload_price_list")
+    url = reverse("admin:catalog_shop_upload_price_list")
 
     form_page = client.get(url)
     response = upload(client, url, PRICE_LIST, partner=partner.pk)
@@ -495,7 +494,7 @@ def test_import_changelist_query_count_does_not_grow(client, partner, shop):
 
 def test_shop_changelist_query_count_does_not_grow(client):
     client.force_login(ManagerFactory())
-    url = reverse("admin:partners_shop_changelist")
+    url = reverse("admin:catalog_shop_changelist")
 
     def queries():
         with CaptureQueriesContext(connection) as captured:
@@ -572,7 +571,7 @@ def test_partner_import_and_shop_filters_do_not_reveal_other_shops(client, partn
     client.force_login(partner)
 
     imports = client.get(reverse("admin:partners_pricelistimport_changelist")).content.decode()
-    shops = client.get(reverse("admin:partners_shop_changelist")).content.decode()
+    shops = client.get(reverse("admin:catalog_shop_changelist")).content.decode()
 
     assert "Кофейня" not in imports
     assert "Кофейня" not in shops
@@ -581,7 +580,7 @@ def test_partner_import_and_shop_filters_do_not_reveal_other_shops(client, partn
 
 def test_uploading_another_shops_file_from_a_shop_page_warns(client, partner, shop):
     client.force_login(partner)
-    url = reverse("admin:partners_shop_upload_price_list_for_shop", args=[shop.pk])
+    url = reverse("admin:catalog_shop_upload_price_list_for_shop", args=[shop.pk])
 
     response = upload(client, url, PRICE_LIST.replace("Чайная лавка", "Чайный домик"))
 
@@ -651,7 +650,7 @@ def test_manager_adding_a_look_alike_of_another_shop_gets_a_form_error_and_nothi
     ShopFactory(name="Связь-Маркет", owner=other_partner)
     client.force_login(ManagerFactory())
 
-    response = client.post(reverse("admin:partners_shop_add"), {"name": name, "owner": partner.pk, "url": ""})
+    response = client.post(reverse("admin:catalog_shop_add"), {"name": name, "owner": partner.pk, "url": ""})
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
@@ -667,7 +666,7 @@ def test_partner_renaming_its_shop_to_a_look_alike_of_another_gets_a_form_error(
     ShopFactory(name="Связь-Маркет", owner=other_partner)
     client.force_login(partner)
 
-    response = client.post(reverse("admin:partners_shop_change", args=[shop.pk]), {"name": name, "url": ""})
+    response = client.post(reverse("admin:catalog_shop_change", args=[shop.pk]), {"name": name, "url": ""})
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {
@@ -677,12 +676,12 @@ def test_partner_renaming_its_shop_to_a_look_alike_of_another_gets_a_form_error(
     assert (shop.name, shop.name_key) == ("Чайная лавка", shop_name_key("Чайная лавка"))
 
 
-def test_manager_adding_a_look_alike_of_the_same_partners_shop_is_refused_too(client, partner):
+def test_manager_adding_a_look_alike_of_the_same_catalog_shop_is_refused_too(client, partner):
     ShopFactory(name="Связь-Маркет", owner=partner)
     client.force_login(ManagerFactory())
 
     response = client.post(
-        reverse("admin:partners_shop_add"), {"name": "CВЯЗЬ-MАРКЕТ", "owner": partner.pk, "url": ""}
+        reverse("admin:catalog_shop_add"), {"name": "CВЯЗЬ-MАРКЕТ", "owner": partner.pk, "url": ""}
     )
 
     assert response.status_code == 200
@@ -696,7 +695,7 @@ def test_manager_adding_a_name_with_a_zero_width_space_is_told_which_character_a
     client.force_login(ManagerFactory())
 
     response = client.post(
-        reverse("admin:partners_shop_add"), {"name": "Коф\u200bейня", "owner": partner.pk, "url": ""}
+        reverse("admin:catalog_shop_add"), {"name": "Коф\u200bейня", "owner": partner.pk, "url": ""}
     )
 
     assert response.status_code == 200
@@ -713,7 +712,7 @@ def test_manager_adds_a_shop_under_an_honest_name_trimmed_with_its_key(client, p
     client.force_login(ManagerFactory())
 
     response = client.post(
-        reverse("admin:partners_shop_add"),
+        reverse("admin:catalog_shop_add"),
         {"name": "  Кофейня\u00a0на углу ", "owner": partner.pk, "url": ""},
     )
 
@@ -726,7 +725,7 @@ def test_partner_may_change_the_case_of_its_own_shop_name(client, partner, shop)
     client.force_login(partner)
 
     response = client.post(
-        reverse("admin:partners_shop_change", args=[shop.pk]), {"name": "ЧАЙНАЯ ЛАВКА", "url": ""}
+        reverse("admin:catalog_shop_change", args=[shop.pk]), {"name": "ЧАЙНАЯ ЛАВКА", "url": ""}
     )
 
     assert response.status_code == 302
@@ -777,7 +776,7 @@ def test_a_look_alike_created_between_the_form_check_and_the_save_gets_the_form_
     thread.start()
     assert inserted.wait(timeout=20)
     response = client.post(
-        reverse("admin:partners_shop_add"), {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": ""}
+        reverse("admin:catalog_shop_add"), {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": ""}
     )
     thread.join(timeout=30)
 
@@ -787,3 +786,15 @@ def test_a_look_alike_created_between_the_form_check_and_the_save_gets_the_form_
         "name": ["The name reads the same as the name of the shop “Кофейня”; choose another name."]
     }
     assert list(Shop.objects.values_list("name", flat=True)) == ["Кофейня"]
+
+
+def test_offer_page_shows_the_price_history_imports_wrote(client):
+    offer = OfferFactory()
+    client.force_login(ManagerFactory())
+    PriceHistory.objects.create(offer=offer, old_price=Decimal("95000.00"), new_price=Decimal("90000.00"))
+
+    response = client.get(reverse("admin:catalog_offer_change", args=[offer.pk]))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "95000,00" in body or "95000.00" in body

@@ -11,11 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
-from catalog.models import Offer
+from catalog.models import Offer, Shop
+from catalog.tests.factories import ShopFactory
 from partners import tasks
-from partners.models import PriceListImport, Shop
+from partners.models import PriceListImport
 from partners.tests.conftest import Drip, Route, http_head
-from partners.tests.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -744,7 +744,7 @@ def test_switching_one_shop_leaves_the_others(partner, partner_client):
     assert untouched.is_accepting_orders is True
 
 
-def test_switching_another_partners_shop_is_404_and_changes_nothing(partner_client):
+def test_switching_another_catalog_shop_is_404_and_changes_nothing(partner_client):
     other = ShopFactory()
 
     response = partner_client.post("/partner/state/", {"state": False, "shop": other.pk}, format="json")
@@ -829,7 +829,7 @@ def test_export_without_shop_is_refused_when_there_are_several(partner, partner_
     assert set(response.json()["errors"]) == {"shop"}
 
 
-def test_export_of_another_partners_shop_is_404(partner_client):
+def test_export_of_another_catalog_shop_is_404(partner_client):
     response = partner_client.get(f"/partner/export/?shop={ShopFactory().pk}")
 
     assert response.status_code == 404

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from accounts.tests.factories import PartnerFactory
-from catalog.models import Offer, Product
-from partners.models import PriceListImport, Shop
+from catalog.models import Offer, Product, Shop
+from partners.models import PriceListImport
 from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from partners.shop_names import KEY_MAX_LENGTH, shop_name_key
+from catalog.shop_names import KEY_MAX_LENGTH, shop_name_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -83,3 +83,44 @@ def test_a_suffixed_key_never_takes_a_key_an_earlier_shop_already_has():
     assert unique_key("", 8, set()) == "#8"  # a name of nothing but invisible characters
     long_key = "я" * KEY_MAX_LENGTH
     assert unique_key(long_key, 9, {long_key}) == "я" * (KEY_MAX_LENGTH - 2) + "#9"
+
+
+def test_shops_and_price_history_keep_their_rows_when_they_move_between_apps(migrate_partners):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    before = [("partners", "0004_shop_name_key_unique"), ("catalog", "0004_offer_reserved_quantity")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    partner = apps.get_model("accounts", "User").objects.create(username="lavka", type="shop")
+    shop = apps.get_model("partners", "Shop").objects.create(
+        name="Чайная лавка", name_key=shop_name_key("Чайная лавка"), owner=partner
+    )
+    category = apps.get_model("catalog", "Category").objects.create(name="Чай")
+    product = apps.get_model("catalog", "Product").objects.create(name="Сенча", category=category)
+    offer = apps.get_model("catalog", "Offer").objects.create(
+        shop=shop, product=product, external_id="101", price=100, quantity=5
+    )
+    record = apps.get_model("partners", "PriceListImport").objects.create(
+        partner=partner, shop=shop, source="api", status="succeeded"
+    )
+    apps.get_model("catalog", "PriceHistory").objects.create(
+        offer=offer, old_price=90, new_price=100, price_list_import=record
+    )
+
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from catalog.models import Offer, Shop
+    from partners.models import PriceHistory, PriceListImport
+
+    moved = Shop.objects.get()
+    assert (moved.pk, moved.name, moved.owner.username) == (shop.pk, "Чайная лавка", "lavka")
+    assert Offer.objects.get().shop == moved
+    assert PriceListImport.objects.get().shop == moved
+    history = PriceHistory.objects.get()
+    assert (history.offer_id, history.old_price, history.price_list_import_id) == (offer.pk, 90, record.pk)
+    assert ContentType.objects.get_for_model(Shop).app_label == "catalog"
+    assert ContentType.objects.get_for_model(PriceHistory).app_label == "partners"
+    assert not ContentType.objects.filter(app_label="partners", model="shop").exists()

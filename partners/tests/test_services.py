@@ -16,7 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
-from catalog.models import Category, Offer, PriceHistory, Product
+from catalog.models import Category, Offer, Product, Shop
+from catalog.selectors import shops_visible_to
+from catalog.services import set_shops_accepting_orders
+from catalog.tests.factories import ShopFactory
 from partners.importing import apply as importing_apply
 from partners.importing import workflow
 from partners.importing.workflow import (
@@ -25,11 +28,10 @@ from partners.importing.workflow import (
     prepare_previewed_import,
     run_price_list_import,
 )
-from partners.models import PriceListImport, Shop
-from partners.selectors import imports_visible_to, shops_visible_to
-from partners.services import export_price_list, set_shop_accepting_orders
+from partners.models import PriceHistory, PriceListImport
+from partners.selectors import imports_visible_to
+from partners.services import export_price_list
 from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
-from partners.tests.factories import ShopFactory
 
 SMALL = (DATA / "good" / "small.yaml").read_bytes()
 SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()
@@ -613,10 +615,10 @@ def test_progress_and_finished_batches_are_visible_while_a_customer_holds_an_off
 # --- Shops, export, selectors ---------------------------------------------------------------------
 
 
-def test_set_shop_accepting_orders_switches_the_flag():
+def test_set_shops_accepting_orders_switches_the_flag():
     shop = ShopFactory(is_accepting_orders=True)
 
-    set_shop_accepting_orders(shop=shop, is_accepting_orders=False)
+    set_shops_accepting_orders(shops=[shop], is_accepting_orders=False)
 
     shop.refresh_from_db()
     assert shop.is_accepting_orders is False

@@ -11,12 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from accounts.tests.factories import PartnerFactory, UserFactory
-from catalog.models import Category, Offer, PriceHistory, Product
+from catalog.models import Category, Offer, Product, Shop
+from catalog.services import check_shop_name, create_shop, find_shop_by_name
+from catalog.shop_names import shop_name_key
+from catalog.tests.factories import ShopFactory
 from partners.importing.workflow import create_price_list_import, run_price_list_import
-from partners.models import PriceListImport, Shop
-from partners.services import check_shop_name, create_shop, find_shop_by_name
-from partners.shop_names import shop_name_key
-from partners.tests.factories import ShopFactory
+from partners.models import PriceHistory, PriceListImport
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,7 @@ def owner():
 
 
 @pytest.mark.parametrize("name", ISSUE_LOOK_ALIKES.values(), ids=ISSUE_LOOK_ALIKES.keys())
-def test_import_refuses_a_look_alike_of_another_partners_shop_and_changes_nothing(owner, name):
+def test_import_refuses_a_look_alike_of_another_catalog_shop_and_changes_nothing(owner, name):
     before = catalog_state()
 
     record = run_import(PartnerFactory(), price_list(name, price="100"))

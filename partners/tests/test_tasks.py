@@ -12,7 +12,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from accounts.tests.factories import PartnerFactory
-from catalog.models import Offer, PriceHistory
+from catalog.models import Offer
 from partners import tasks
 from partners.importing import apply as importing_apply
 from partners.importing.workflow import (
@@ -21,7 +21,7 @@ from partners.importing.workflow import (
     create_price_list_import,
     run_price_list_import,
 )
-from partners.models import PriceListImport
+from partners.models import PriceHistory, PriceListImport
 from partners.tasks import import_price_list_task, resume_stale_imports, start_price_list_import
 from partners.tests.conftest import Drip, http_head
 from partners.tests.faults import database_refuses_updates_of_offer

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from accounts.tests.factories import DEFAULT_PASSWORD, ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
-from catalog.tests.factories import OfferFactory, ProductFactory
+from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.models import Order, OrderItem
 from partners.models import PriceListImport
-from partners.tests.factories import ShopFactory
 
 # The Partners group and its permissions come from a data migration: restore them after other flushes.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -94,7 +93,7 @@ def test_partner_uploads_previews_and_applies_a_price_list(
 
     login(partner.username, DEFAULT_PASSWORD)
     screenshot("partner-dashboard")
-    page.goto(f"{live_server.url}/admin/partners/shop/{shop.pk}/change/")
+    page.goto(f"{live_server.url}/admin/catalog/shop/{shop.pk}/change/")
     page.click("a[href$='/upload_price_list_for_shop/']")
     page.set_input_files("input[type=file][name=file]", str(PRICE_LIST))
     screenshot("partner-upload")

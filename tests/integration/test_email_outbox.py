@@ -26,11 +26,10 @@ from django.db import connection
 from accounts.emails import message_id_for
 from accounts.models import OutboxEmail
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
-from catalog.tests.factories import OfferFactory, ProductFactory
+from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from config.celery import app
 from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
-from partners.tests.factories import ShopFactory
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
 # Nothing listens on port 1: connecting is refused at once, like a broker that is down.

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from accounts.models import Contact, User
-from accounts.partner_access import make_partner
+from accounts.services import make_partner
 from catalog.models import Offer
 from orders.models import Order
 from orders.services import add_to_basket, confirm_order, transition_order

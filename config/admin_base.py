@@ -1,78 +1,60 @@
-"""Admin access of partner users: who counts as a partner in the back office, granting that access, and
-what a partner may ask of an admin list."""
+"""Admin plumbing every app's admin uses: what partners may do, which rows a list shows, which filters
+it takes, and how actions answer. Ground of the admin: it imports no app of the project (roles are read
+from the user: `is_partner`, `is_manager`)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
-from django.contrib.auth.models import Group
-from django.core.exceptions import BadRequest
-from django.db import transaction
+from django.core.exceptions import BadRequest, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
-from unfold.contrib.filters.admin import RelatedDropdownFilter
 from unfold.views import ChangeList
 
-from accounts.models import User
 
-PARTNERS_GROUP = "Partners"
-
-
-def is_partner_user(user) -> bool:
-    """A partner in the admin sees only its own shops' data; superusers always see everything."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and getattr(user, "type", None) == User.Type.SHOP
-        and not user.is_superuser
-    )
-
-
-def is_manager_user(user) -> bool:
-    """Staff who run the whole store: every staff user that is not a partner."""
-    return bool(getattr(user, "is_authenticated", False) and user.is_manager)
-
-
-@transaction.atomic
-def make_partner(*, user: User) -> User:
-    """Turn a user into a partner: type shop, staff access, member of the "Partners" group."""
-    group, _ = Group.objects.get_or_create(name=PARTNERS_GROUP)
-    user.type = User.Type.SHOP
-    user.is_staff = True
-    user.save(update_fields=["type", "is_staff"])
-    user.groups.add(group)
-    return user
+def is_partner(user) -> bool:
+    """The role as the admin sees it; an anonymous visitor has none."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_partner)
 
 
 class PartnersCannotChangeMixin:
     """For admins (and inlines): a partner may never add, change or delete these rows, whatever its group grants."""
 
     def has_add_permission(self, request, *args):
-        return not is_partner_user(request.user) and super().has_add_permission(request, *args)
+        return not is_partner(request.user) and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_change_permission(request, obj)
+        return not is_partner(request.user) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not is_partner_user(request.user) and super().has_delete_permission(request, obj)
+        return not is_partner(request.user) and super().has_delete_permission(request, obj)
 
 
-class OwnShopsFilter(RelatedDropdownFilter):
-    """A shop filter whose choices, for a partner, are only the partner's own shops; it accepts no other."""
+class ManagersOnlyMixin(PartnersCannotChangeMixin):
+    """Data for managers only: partners never see these rows, whatever their group grants."""
 
-    def field_choices(self, field, request, model_admin):
-        if not is_partner_user(request.user):
-            return super().field_choices(field, request, model_admin)
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
-            include_blank=False, limit_choices_to={"owner": request.user}, ordering=ordering
-        )
+    def has_module_permission(self, request):
+        return not is_partner(request.user) and super().has_module_permission(request)
 
-    def queryset(self, request, queryset):
-        if is_partner_user(request.user) and self.lookup_val:
-            offered = {str(pk) for pk, _name in self.lookup_choices}
-            if not set(self.lookup_val) <= offered:
-                raise IncorrectLookupParameters("a shop that is not offered")
-        return super().queryset(request, queryset)
+    def has_view_permission(self, request, obj=None):
+        return not is_partner(request.user) and super().has_view_permission(request, obj)
+
+
+class VisibleRowsMixin:
+    """For ModelAdmins and inlines: the rows come from the app's selector of what this user may see.
+
+    `visible_rows` is that selector, called as `visible_rows(user, queryset)`: the admin, the dashboard
+    and the API share one rule per model.
+    """
+
+    visible_rows: Callable[..., QuerySet]
+
+    def get_queryset(self, request):
+        return type(self).visible_rows(request.user, super().get_queryset(request))
 
 
 class OfferedFiltersOnlyChangeList(ChangeList):
@@ -124,3 +106,16 @@ class OfferedFiltersOnlyMixin:
             raise BadRequest(
                 gettext("The export was asked for a filter this list does not offer.")
             ) from error
+
+
+def finish_dialog(request, url: str) -> HttpResponse:
+    """Leave an action: htmx dialogs follow `HX-Redirect`, plain requests a normal redirect."""
+    if request.headers.get("HX-Request"):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return HttpResponseRedirect(url)
+
+
+def report_validation_error(model_admin, request, error: ValidationError) -> None:
+    """A service's refusal as admin messages, one per problem."""
+    for message in error.messages:
+        model_admin.message_user(request, message, messages.ERROR)

@@ -129,7 +129,7 @@ def skeleton(text: str) -> str:
 
 @cache
 def confusables() -> dict[int, str]:
-    """Code point → prototype text, read once from the shipped table (see partners/tools/)."""
+    """Code point → prototype text, read once from the shipped table (see catalog/tools/)."""
     table: dict[int, str] = {}
     with CONFUSABLES_FILE.open(encoding="utf-8") as stream:
         for line in stream:

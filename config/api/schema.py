@@ -1,4 +1,4 @@
-"""The OpenAPI schema generator of the API (kept apart from config.api, which DRF's settings import)."""
+"""The OpenAPI schema generator of the API (kept apart from config.api.errors, which DRF's settings import)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 
-from config.api import ApiErrorSerializer
+from config.api.errors import ApiErrorSerializer
 
 
 class AutoSchema(_SpectacularAutoSchema):

@@ -1,4 +1,4 @@
-"""Request parsers of the API (apart from config.api, which DRF's settings import while loading)."""
+"""Request parsers of the API (apart from config.api.errors, which DRF's settings import while loading)."""
 
 from __future__ import annotations
 

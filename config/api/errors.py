@@ -1,4 +1,4 @@
-"""API plumbing shared by every app: the one error shape and the pagination."""
+"""The one error shape of the API: the exception handler, its schema, and Django's error views."""
 
 from __future__ import annotations
 
@@ -11,67 +11,11 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 # Business-rule codes that mean "the object is not in a state that allows this".
 CONFLICT_CODES = frozenset({"invalid_transition", "not_a_basket", "state_conflict"})
-
-
-def _positive_int(raw: str, *, name: str) -> int:
-    """A query parameter that must be a positive integer; anything else is a 400 naming it."""
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise exceptions.ValidationError({name: [_("A positive integer is required.")]}, code="invalid")
-    return value
-
-
-class Pagination(PageNumberPagination):
-    """`?page=` and `?page_size=` (at most 100); a page size that is not a positive integer is a 400."""
-
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
-
-    def get_page_size(self, request: Any) -> int:
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None or raw == "":
-            return self.page_size
-        return min(_positive_int(raw, name=self.page_size_query_param), self.max_page_size)
-
-    def get_page_number(self, request: Any, paginator: Any) -> int:
-        """`?page=` must be a positive integer (or `last`): anything else is a 400 naming `page`.
-
-        A well-formed page past the end stays a 404, as before.
-        """
-        raw = request.query_params.get(self.page_query_param)
-        if raw is None or raw == "":
-            return 1
-        if raw in self.last_page_strings:
-            return paginator.num_pages
-        return _positive_int(raw, name=self.page_query_param)
-
-
-class StrictInputMixin:
-    """Input serializers with this mixin refuse fields they do not declare instead of ignoring them.
-
-    A client that sends `type` or `is_staff` gets a 400 naming the field, so nobody believes a change
-    went through when it did not.
-    """
-
-    def to_internal_value(self, data: Any) -> Any:
-        if hasattr(data, "keys"):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(key) for key in data if key not in writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: [_("This field cannot be set here.")] for key in unknown}, code="not_allowed"
-                )
-        return super().to_internal_value(data)
 
 
 def _flatten(detail: Any) -> Any:

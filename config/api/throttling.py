@@ -1,7 +1,7 @@
 """API throttles (scopes: anon, user, login, register, password_reset), rates read at request time and
-clients told apart by `config.client_address`.
+clients told apart by `config.api.client_address`.
 
-Kept apart from `config.api`: DRF's APIView imports the default throttle classes when it is defined,
+Kept apart from `config.api.errors`: DRF's APIView imports the default throttle classes when it is defined,
 so this module must not import DRF's views.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from config.client_address import client_rate_key
+from config.api.client_address import client_rate_key
 
 
 class _ProjectThrottleMixin:

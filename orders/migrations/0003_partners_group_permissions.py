@@ -1,0 +1,25 @@
+"""The "Partners" group may open these orders pages; the orders selectors decide which rows it sees."""
+
+from django.db import migrations
+
+from accounts.partner_permissions import grant_partner_permissions, revoke_partner_permissions
+
+CODENAMES = ['view_order', 'view_orderitem']
+
+
+def grant(apps, schema_editor):
+    grant_partner_permissions(apps, app_label="orders", codenames=CODENAMES)
+
+
+def revoke(apps, schema_editor):
+    revoke_partner_permissions(apps, app_label="orders", codenames=CODENAMES)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("orders", "0002_fill_offer_reserved_quantity"),
+        ("accounts", "0002_partners_group"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]
