@@ -629,27 +629,6 @@ def test_delete_contact(user_client, user):
     assert not Contact.objects.filter(pk=contact.pk).exists()
 
 
-def test_deleting_a_contact_keeps_the_orders_that_used_it(user_client, user):
-    from orders.models import Order
-
-    contact = ContactFactory(user=user)
-    order = Order.objects.create(
-        user=user,
-        state=Order.State.NEW,
-        contact=contact,
-        delivery_address=contact.address,
-        phone=contact.phone,
-    )
-
-    response = user_client.delete(f"/user/contacts/{contact.pk}/")
-
-    assert response.status_code == 204
-    order.refresh_from_db()
-    assert order.contact is None
-    assert order.delivery_address == "Москва, Тверская, h. 7, apt. 12"
-    assert order.phone == "+79161234567"
-
-
 def test_contacts_need_a_token(client):
     assert client.get("/user/contacts/").status_code == 401
 

@@ -646,3 +646,22 @@ def test_basket_amounts_past_an_orders_limit_still_match_the_documented_shape(cl
     ):
         assert shape["format"] == "decimal"
         assert re.fullmatch(shape.get("pattern", ".*"), value)
+
+
+def test_deleting_a_contact_keeps_the_orders_that_used_it(client, buyer):
+    contact = ContactFactory(user=buyer)
+    order = Order.objects.create(
+        user=buyer,
+        state=Order.State.NEW,
+        contact=contact,
+        delivery_address=contact.address,
+        phone=contact.phone,
+    )
+
+    response = client.delete(f"/user/contacts/{contact.pk}/")
+
+    assert response.status_code == 204
+    order.refresh_from_db()
+    assert order.contact is None
+    assert order.delivery_address == "Москва, Тверская, h. 7, apt. 12"
+    assert order.phone == "+79161234567"
