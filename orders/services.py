@@ -19,27 +19,24 @@ back into stock automatically would be wrong; a return is handled outside this f
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, F, Value
 from django.db.models.functions import Cast, Greatest, Least
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.emails import queue_email
 from accounts.models import Contact, User
 from accounts.services import phone_in_e164
 from catalog.models import Offer
+from orders import emails
 from orders.models import Order, OrderEvent, OrderItem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    pass
 
 State = Order.State
 
@@ -78,7 +75,7 @@ def _get_offer(offer_id: Any) -> Offer:
     try:
         return Offer.objects.select_related("shop", "product").get(pk=int(offer_id))
     except (Offer.DoesNotExist, TypeError, ValueError) as error:
-        raise Http404(_("No offer with id %(id)s.") % {"id": offer_id}) from error
+        raise Offer.DoesNotExist(_("No offer with id %(id)s.") % {"id": offer_id}) from error
 
 
 def _orderability_problem(offer: Offer) -> ValidationError | None:
@@ -170,7 +167,7 @@ def _locked_basket(user: User, *, create: bool, city: str = "") -> Order | None:
 def _require_basket(user: User) -> Order:
     basket = _locked_basket(user, create=False)
     if basket is None:
-        raise Http404(_("Your basket is empty."))
+        raise Order.DoesNotExist(_("Your basket is empty."))
     return basket
 
 
@@ -178,14 +175,14 @@ def _locked_basket_item(basket: Order, offer_id: Any) -> OrderItem:
     try:
         return OrderItem.objects.select_for_update().get(order=basket, offer_id=int(offer_id))
     except (OrderItem.DoesNotExist, TypeError, ValueError) as error:
-        raise Http404(_("Offer %(id)s is not in your basket.") % {"id": offer_id}) from error
+        raise OrderItem.DoesNotExist(_("Offer %(id)s is not in your basket.") % {"id": offer_id}) from error
 
 
 @transaction.atomic
 def add_to_basket(*, user: User, offer_id: int, quantity: int, city: str = "") -> Order:
     """Add `quantity` of an offer to the user's basket (creating it); the same offer again adds up.
 
-    Raises Http404 for an unknown offer and ValidationError (`invalid_quantity`, `offer_inactive`,
+    Raises Offer.DoesNotExist for an unknown offer and ValidationError (`invalid_quantity`, `offer_inactive`,
     `shop_not_accepting_orders`, `out_of_stock`, `order_total_too_large`) when the offer cannot be
     ordered in that quantity.
     """
@@ -248,83 +245,6 @@ def remove_from_basket(*, user: User, offer_id: int) -> Order:
     return basket
 
 
-# --- emails ---------------------------------------------------------------------------------------
-
-
-def _line_context(item: OrderItem) -> dict[str, Any]:
-    return {
-        "product": item.offer.product.name,
-        "model": item.offer.model,
-        "shop": item.offer.shop.name,
-        "price": item.price,
-        "quantity": item.quantity,
-        "sum": item.price * item.quantity,
-    }
-
-
-def manager_emails() -> list[str]:
-    """Who receives invoices: `ORDER_NOTIFY_EMAILS`, else every active manager (staff, not a partner)."""
-    configured = [address for address in getattr(settings, "ORDER_NOTIFY_EMAILS", []) or [] if address]
-    if configured:
-        return configured
-    return list(
-        User.objects.filter(is_staff=True, is_active=True)
-        .exclude(type=User.Type.SHOP)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
-
-
-def _queue_confirmation_emails(order: Order, items: Iterable[OrderItem]) -> None:
-    items = list(items)
-    customer = order.user
-    lines = [_line_context(item) for item in items]
-    base = {"order": order, "customer": customer, "lines": lines, "total": order.total}
-    queue_email(
-        to=[customer.email],
-        template="order_confirmed_customer",
-        context=base,
-        idempotency_key=f"order-{order.pk}-new-customer",
-    )
-    queue_email(
-        to=manager_emails(),
-        template="order_invoice_managers",
-        context=base,
-        idempotency_key=f"order-{order.pk}-new-managers",
-    )
-    by_partner: dict[int, list[OrderItem]] = defaultdict(list)
-    for item in items:
-        by_partner[item.offer.shop.owner_id].append(item)
-    for partner_id, partner_items in sorted(by_partner.items()):
-        partner = partner_items[0].offer.shop.owner
-        queue_email(
-            to=[partner.email],
-            template="order_new_partner",
-            context={
-                "order": order,
-                "partner": partner,
-                "lines": [_line_context(item) for item in partner_items],
-                "subtotal": sum((item.price * item.quantity for item in partner_items), Decimal("0")),
-            },
-            idempotency_key=f"order-{order.pk}-new-partner-{partner_id}",
-        )
-
-
-def _queue_state_email(order: Order, event: OrderEvent) -> None:
-    queue_email(
-        to=[order.user.email],
-        template="order_state_changed",
-        context={
-            "order": order,
-            "customer": order.user,
-            "from_state": State(event.from_state).label,
-            "to_state": State(event.to_state).label,
-            "note": event.note,
-        },
-        idempotency_key=f"order-{order.pk}-{event.to_state}",
-    )
-
-
 # --- confirming -----------------------------------------------------------------------------------
 
 
@@ -348,7 +268,7 @@ def confirm_order(
     named) and nothing changes. Emails go out after commit.
     """
     if order.user_id != customer.pk:
-        raise Http404(_("No such order."))
+        raise Order.DoesNotExist(_("No such order."))
     order = _lock_order(order)
     if order.state != State.BASKET:
         raise ValidationError(
@@ -421,7 +341,7 @@ def confirm_order(
         update_fields=["state", "contact", "delivery_address", "phone", "total", "confirmed_at", "updated_at"]
     )
     OrderEvent.objects.create(order=order, actor=customer, from_state=State.BASKET, to_state=State.NEW)
-    _queue_confirmation_emails(order, items)
+    emails.queue_confirmation_emails(order, items)
     return order
 
 
@@ -481,7 +401,7 @@ def transition_order(*, order: Order, to_state: str, actor: User, note: str = ""
     event = OrderEvent.objects.create(
         order=locked, actor=actor, from_state=from_state, to_state=to_state, note=note or ""
     )
-    _queue_state_email(locked, event)
+    emails.queue_state_email(locked, event)
     order.state, order.updated_at = locked.state, locked.updated_at
     return locked
 

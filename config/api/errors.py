@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
@@ -109,7 +109,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """Every error answers `{"detail": str, "code": str, "errors": {...}?}` with its right status."""
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)
-    elif isinstance(exc, Http404):
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
+        # Services say "not found" in the domain's words (a model's DoesNotExist with a message).
         message = str(exc)
         if not message or _GET_OBJECT_OR_404_MESSAGE.fullmatch(message):
             message = _("Not found.")

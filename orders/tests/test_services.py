@@ -7,20 +7,19 @@ from itertools import product as pairs
 
 import pytest
 from django.core import mail
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 
 from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
+from orders.emails import manager_emails
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import (
     ALLOWED_TRANSITIONS,
     add_to_basket,
     cancel_order,
     confirm_order,
-    manager_emails,
     remove_from_basket,
     transition_order,
     update_basket_item,
@@ -133,7 +132,7 @@ def test_add_to_basket_rejects_a_quantity_that_is_not_a_positive_integer(buyer, 
 
 
 def test_add_to_basket_unknown_offer_is_not_found(buyer):
-    with pytest.raises(Http404):
+    with pytest.raises(ObjectDoesNotExist):
         add_to_basket(user=buyer, offer_id=999999, quantity=1)
 
     assert Order.objects.count() == 0
@@ -223,14 +222,14 @@ def test_update_basket_item_rejects_a_bad_quantity(buyer, offer, quantity):
 
 
 def test_update_and_remove_of_an_offer_not_in_the_basket_are_not_found(buyer, offer, other_offer):
-    with pytest.raises(Http404):
+    with pytest.raises(ObjectDoesNotExist):
         update_basket_item(user=buyer, offer_id=offer.pk, quantity=1)
-    with pytest.raises(Http404):
+    with pytest.raises(ObjectDoesNotExist):
         remove_from_basket(user=buyer, offer_id=offer.pk)
     add_to_basket(user=buyer, offer_id=offer.pk, quantity=1)
-    with pytest.raises(Http404):
+    with pytest.raises(ObjectDoesNotExist):
         update_basket_item(user=buyer, offer_id=other_offer.pk, quantity=1)
-    with pytest.raises(Http404):
+    with pytest.raises(ObjectDoesNotExist):
         remove_from_basket(user=buyer, offer_id=other_offer.pk)
 
     assert lines_of(buyer) == [(offer.pk, 1)]
@@ -455,7 +454,7 @@ def test_confirm_order_refuses_an_empty_basket(buyer):
 def test_confirm_order_of_another_user_is_not_found_and_changes_nothing(buyer, offer):
     basket = basket_with(buyer, (offer, 1))
 
-    with pytest.raises(Http404):
+    with pytest.raises(ObjectDoesNotExist):
         confirm_order(order=basket, customer=UserFactory(), address="Москва", phone="+79161234567")
 
     assert_basket_unchanged(basket, [(offer.pk, 1, None)], [(offer, 10)])
