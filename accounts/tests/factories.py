@@ -3,6 +3,7 @@
 import factory
 
 from accounts.models import Contact, User
+from accounts.services import make_partner
 
 DEFAULT_PASSWORD = "Correct-Horse-42"
 
@@ -21,8 +22,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class PartnerFactory(UserFactory):
+    """A partner; `PartnerFactory(admin_access=True)` also signs in to the admin (staff, "Partners" group)."""
+
     username = factory.Sequence(lambda n: f"partner{n}")
     type = User.Type.SHOP
+
+    class Params:
+        admin_access = factory.Trait(
+            grant_admin_access=factory.PostGeneration(
+                lambda user, create, extracted, **kwargs: make_partner(user=user)
+            )
+        )
 
 
 class ManagerFactory(UserFactory):

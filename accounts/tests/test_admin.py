@@ -145,8 +145,7 @@ def test_contact_with_a_phone_that_is_not_a_phone_is_refused_in_the_admin(client
     ],
 )
 def test_partner_cannot_see_people(client, url_name):
-    partner = PartnerFactory(is_staff=True)
-    make_partner(user=partner)
+    partner = PartnerFactory(admin_access=True)
     client.force_login(partner)
 
     response = client.get(reverse(url_name))
@@ -155,8 +154,7 @@ def test_partner_cannot_see_people(client, url_name):
 
 
 def test_partner_guessing_a_user_id_sees_nothing_and_changes_nothing(client):
-    partner = PartnerFactory(is_staff=True)
-    make_partner(user=partner)
+    partner = PartnerFactory(admin_access=True)
     victim = UserFactory(email="victim@example.com")
     contact = ContactFactory(user=victim)
     client.force_login(partner)
@@ -182,8 +180,7 @@ def test_partner_guessing_a_user_id_sees_nothing_and_changes_nothing(client):
 
 
 def test_partner_sidebar_has_no_people_section(client):
-    partner = PartnerFactory(is_staff=True)
-    make_partner(user=partner)
+    partner = PartnerFactory(admin_access=True)
     client.force_login(partner)
 
     body = client.get(reverse("admin:index")).content.decode()

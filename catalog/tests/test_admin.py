@@ -7,7 +7,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory
 from catalog.models import Offer
 from catalog.tests.factories import CategoryFactory, OfferFactory, ProductFactory, ShopFactory
@@ -17,8 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def partner():
-    user = PartnerFactory(is_staff=True)
-    make_partner(user=user)
+    user = PartnerFactory(admin_access=True)
     return user
 
 
@@ -29,8 +27,7 @@ def shop(partner):
 
 @pytest.fixture
 def other_shop():
-    owner = PartnerFactory(is_staff=True)
-    make_partner(user=owner)
+    owner = PartnerFactory(admin_access=True)
     return ShopFactory(name="Евросеть", owner=owner)
 
 

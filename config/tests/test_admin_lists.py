@@ -10,7 +10,6 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
 from orders.models import Order
@@ -50,10 +49,8 @@ def place(*offers):
 @pytest.fixture
 def world():
     """Partner A with two shops, partner B with one; orders with A's lines only, B's only, and both."""
-    partner_a = PartnerFactory(is_staff=True)
-    partner_b = PartnerFactory(is_staff=True)
-    make_partner(user=partner_a)
-    make_partner(user=partner_b)
+    partner_a = PartnerFactory(admin_access=True)
+    partner_b = PartnerFactory(admin_access=True)
     a1 = ShopFactory(name="Связной", owner=partner_a)
     a2 = ShopFactory(name="Связной Плюс", owner=partner_a)
     b = ShopFactory(name="Евросеть", owner=partner_b)

@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
 from config.dashboard import environment_callback
@@ -36,10 +35,8 @@ def make_orders(count, *, offer, state=Order.State.NEW, total=Decimal("100.00"),
 
 @pytest.fixture
 def shops():
-    owner_a = PartnerFactory(is_staff=True)
-    owner_b = PartnerFactory(is_staff=True)
-    make_partner(user=owner_a)
-    make_partner(user=owner_b)
+    owner_a = PartnerFactory(admin_access=True)
+    owner_b = PartnerFactory(admin_access=True)
     return ShopFactory(name="Связной", owner=owner_a), ShopFactory(name="Евросеть", owner=owner_b)
 
 

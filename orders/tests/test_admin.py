@@ -10,7 +10,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
 from orders.models import Order, OrderEvent, OrderItem
@@ -49,15 +48,13 @@ def manager(client):
 
 @pytest.fixture
 def shop_a():
-    owner = PartnerFactory(is_staff=True)
-    make_partner(user=owner)
+    owner = PartnerFactory(admin_access=True)
     return ShopFactory(name="Связной", owner=owner)
 
 
 @pytest.fixture
 def shop_b():
-    owner = PartnerFactory(is_staff=True)
-    make_partner(user=owner)
+    owner = PartnerFactory(admin_access=True)
     return ShopFactory(name="Евросеть", owner=owner)
 
 

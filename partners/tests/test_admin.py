@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory
 from catalog.models import Offer, Shop
 from catalog.shop_names import shop_name_key
@@ -71,15 +70,13 @@ def messages_of(response):
 
 @pytest.fixture
 def partner():
-    user = PartnerFactory(is_staff=True)
-    make_partner(user=user)
+    user = PartnerFactory(admin_access=True)
     return user
 
 
 @pytest.fixture
 def other_partner():
-    user = PartnerFactory(is_staff=True)
-    make_partner(user=user)
+    user = PartnerFactory(admin_access=True)
     return user
 
 
@@ -743,8 +740,7 @@ def test_a_look_alike_created_between_the_form_check_and_the_save_gets_the_form_
 
     from django.db import connections
 
-    partner = PartnerFactory(is_staff=True)
-    make_partner(user=partner)
+    partner = PartnerFactory(admin_access=True)
     client.force_login(ManagerFactory())
     inserted = threading.Event()
     errors = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -91,18 +90,3 @@ def login(page, live_server):
         page.wait_for_url(f"{live_server.url}/admin/")
 
     return log_in
-
-
-@pytest.fixture
-def partners_group(db):
-    """The "Partners" group as its data migration makes it; a flush by an earlier transactional test
-    may have emptied the tables, so it is put back here rather than trusted to be present."""
-    from django.contrib.auth.models import Group, Permission
-
-    migration = importlib.import_module("accounts.migrations.0002_partners_group")
-    group, _ = Group.objects.get_or_create(name="Partners")
-    for app_label, codenames in migration.PARTNER_PERMISSIONS.items():
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
-    return group

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from accounts.services import make_partner
 from accounts.tests.factories import DEFAULT_PASSWORD, ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
@@ -87,8 +86,7 @@ def test_manager_sees_the_dashboard_confirms_and_ships_an_order(page, live_serve
 def test_partner_uploads_previews_and_applies_a_price_list(
     page, live_server, login, screenshot, partners_group
 ):
-    partner = PartnerFactory(username="tea-partner", is_staff=True)
-    make_partner(user=partner)
+    partner = PartnerFactory(username="tea-partner", admin_access=True)
     shop = ShopFactory(name="Чайная лавка", owner=partner)
 
     login(partner.username, DEFAULT_PASSWORD)
@@ -126,8 +124,7 @@ def test_partner_uploads_previews_and_applies_a_price_list(
 def test_import_page_follows_a_background_import_until_it_finishes(
     page, live_server, login, screenshot, partners_group
 ):
-    partner = PartnerFactory(username="bulk-partner", is_staff=True)
-    make_partner(user=partner)
+    partner = PartnerFactory(username="bulk-partner", admin_access=True)
     shop = ShopFactory(name="Оптовый склад", owner=partner)
     record = PriceListImport.objects.create(
         partner=partner,
