@@ -1,7 +1,6 @@
 """Admin of the partners app: price-list uploads with a preview, the import history, and what the supplier
 integration adds to the catalog's shop and offer pages (uploading from a shop, an offer's price history)."""
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
@@ -25,18 +24,9 @@ from catalog.models import Offer, Shop
 from catalog.shop_names import shop_name_key
 from config.admin_base import OfferedFiltersOnlyMixin, is_partner, report_validation_error
 from partners.forms import PriceListUploadForm
-from partners.importing.workflow import (
-    apply_previewed_import,
-    create_price_list_import,
-    prepare_previewed_import,
-    run_price_list_import,
-)
+from partners.importing.submit import Submitted, submit_previewed_import, submit_price_list
 from partners.models import PriceHistory, PriceListImport
 from partners.selectors import imports_visible_to
-from partners.tasks import start_price_list_import
-
-# Files above this size are checked and applied by a worker (when a broker is configured), not in the request.
-PREVIEW_IN_BACKGROUND_ABOVE = 0
 
 STATUS_COLORS = {
     PriceListImport.Status.PENDING.value: "info",
@@ -45,10 +35,6 @@ STATUS_COLORS = {
     PriceListImport.Status.FAILED.value: "danger",
     PriceListImport.Status.SUPERSEDED.value: "info",
 }
-
-
-def background_threshold() -> int:
-    return getattr(settings, "PRICE_LIST_BACKGROUND_BYTES", PREVIEW_IN_BACKGROUND_ABOVE)
 
 
 class PriceListUploadMixin:
@@ -70,7 +56,7 @@ class PriceListUploadMixin:
             partner = request.user if partner_user else form.cleaned_data["partner"]
             upload = form.cleaned_data["file"]
             try:
-                preview = create_price_list_import(
+                submitted = submit_price_list(
                     partner=partner,
                     content=upload.read(),
                     file_name=upload.name,
@@ -80,7 +66,7 @@ class PriceListUploadMixin:
             except ValidationError as error:
                 form.add_error("file", error)
             else:
-                return self.check_uploaded(request, preview, size=upload.size, shop=shop)
+                return self.show_preview(request, submitted, shop=shop)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Upload price list"),
@@ -91,9 +77,10 @@ class PriceListUploadMixin:
         }
         return TemplateResponse(request, "admin/partners/upload.html", context)
 
-    def check_uploaded(self, request, preview: PriceListImport, *, size: int, shop: Shop | None = None):
-        """Plan the upload: in the background when a broker exists (above the size setting), else right away."""
-        if size > background_threshold() and start_price_list_import(price_list_import=preview):
+    def show_preview(self, request, submitted: Submitted, *, shop: Shop | None = None):
+        """The preview page, or the import's page while a worker is still checking the file."""
+        preview = submitted.record
+        if submitted.queued:
             self.message_user(
                 request,
                 gettext(
@@ -103,8 +90,6 @@ class PriceListUploadMixin:
                 messages.INFO,
             )
             return redirect("admin:partners_pricelistimport_change", preview.pk)
-        if preview.status == PriceListImport.Status.PENDING:
-            preview = run_price_list_import(price_list_import=preview)
         if shop is not None and preview.shop_name and shop_name_key(preview.shop_name) != shop.name_key:
             # The file names its shop; uploading it from another shop's page must not surprise anyone.
             self.message_user(
@@ -356,20 +341,16 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
             self.message_user(request, gettext("A price list with errors cannot be applied."), messages.ERROR)
             return redirect("admin:partners_pricelistimport_preview", preview.pk)
         try:
-            if preview.file_size > background_threshold():
-                applied = prepare_previewed_import(preview=preview, actor=request.user)
-                if start_price_list_import(price_list_import=applied):
-                    self.message_user(
-                        request,
-                        gettext("The price list is being imported in the background."),
-                        messages.INFO,
-                    )
-                    return redirect("admin:partners_pricelistimport_change", applied.pk)
-            else:
-                applied = apply_previewed_import(preview=preview, actor=request.user)
+            submitted = submit_previewed_import(preview=preview, actor=request.user)
         except ValidationError as error:
             report_validation_error(self, request, error)
             return redirect("admin:partners_pricelistimport_preview", preview.pk)
+        applied = submitted.record
+        if submitted.queued:
+            self.message_user(
+                request, gettext("The price list is being imported in the background."), messages.INFO
+            )
+            return redirect("admin:partners_pricelistimport_change", applied.pk)
         if (applied.plan or {}).get("replanned"):
             self.message_user(
                 request,

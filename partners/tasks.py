@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import timedelta
 
 from celery import shared_task
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from partners.importing.url_import import fetch_price_list_into_import
 from partners.importing.workflow import MAX_ATTEMPTS, STALE_AFTER, run_price_list_import
 from partners.models import FINISHED_STATUSES, PriceListImport
-from partners.url_import import fetch_price_list_into_import
 
 logger = logging.getLogger(__name__)
 
@@ -61,41 +59,6 @@ def import_price_list_task(self, import_id: int) -> str:
         wait = (record.started_at + STALE_AFTER - timezone.now()).total_seconds() if record.started_at else 0
         raise self.retry(countdown=max(5, int(wait) + 5))
     return record.status
-
-
-def imports_run_in_background() -> bool:
-    """True when a broker is configured: imports are queued for a worker instead of run by the caller."""
-    return not import_price_list_task.app.conf.task_always_eager
-
-
-def start_price_list_import(*, price_list_import: PriceListImport) -> bool:
-    """Run the import in the background if a broker is configured (True), else right now (False).
-
-    Run right now, the import is finished when this returns and `price_list_import` is refreshed.
-
-    In the background the task is queued once the current transaction commits, so the worker sees
-    the record; the record carries the task id. A broker that refuses the message is logged, not
-    raised: the record stays pending and `resume_stale_imports` queues it again later.
-    """
-    if not imports_run_in_background():
-        # Through the task, so an unexpected error is retried and then recorded on the import,
-        # exactly as on a worker, instead of escaping into the caller.
-        import_price_list_task.apply(args=[price_list_import.pk])
-        price_list_import.refresh_from_db()
-        return False
-    task_id = uuid.uuid4().hex
-    price_list_import.task_id = task_id
-    price_list_import.save(update_fields=["task_id"])
-    import_id = price_list_import.pk
-
-    def enqueue() -> None:
-        try:
-            import_price_list_task.apply_async(args=[import_id], task_id=task_id)
-        except Exception:
-            logger.exception("could not queue price-list import %s; it will be queued again", import_id)
-
-    transaction.on_commit(enqueue)
-    return True
 
 
 @shared_task

@@ -33,11 +33,8 @@ from partners.api.serializers import (
     ShopQueryInputSerializer,
     ShopStateInputSerializer,
 )
-from partners.importing import workflow
+from partners.importing.submit import submit_price_list
 from partners.models import PriceListImport
-from partners.tasks import imports_run_in_background, start_price_list_import
-from partners.url_fetch import fetch_price_list
-from partners.url_import import create_url_price_list_import
 
 # Room for the multipart boundaries and headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -98,14 +95,6 @@ def _failed_import_response(record: PriceListImport) -> Response:
         "import": PriceListImportOutputSerializer(record).data,
     }
     return Response(body, status=status.HTTP_400_BAD_REQUEST)
-
-
-def _accepted_response(record: PriceListImport) -> Response:
-    return Response(
-        PriceListImportOutputSerializer(record).data,
-        status=status.HTTP_202_ACCEPTED,
-        headers={"Location": f"/partner_update/{record.pk}/"},
-    )
 
 
 class PartnerUpdateView(APIView):
@@ -173,52 +162,40 @@ class PartnerUpdateView(APIView):
             upload = serializer.validated_data["file"]
             if upload.size > limit:
                 raise _too_large()
-            content = b"".join(upload.chunks())
-            file_name, source, source_url = upload.name or "", PriceListImport.Source.API, ""
+            field, upload_kwargs = (
+                "file",
+                {
+                    "source": PriceListImport.Source.API,
+                    "content": b"".join(upload.chunks()),
+                    "file_name": upload.name or "",
+                },
+            )
         else:
             serializer = PriceListUrlInputSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            source_url = serializer.validated_data["url"].strip()
-            if imports_run_in_background():
-                # The worker fetches the file: no web process waits on the partner's server.
-                return self._queue_url_import(
-                    url=source_url, dry_run=dry_run or serializer.validated_data["dry_run"]
-                )
-            try:
-                fetched = fetch_price_list(source_url, max_bytes=limit)
-            except DjangoValidationError as error:
-                raise _api_error(error, field="url") from error
-            content, file_name, source = fetched.content, fetched.file_name, PriceListImport.Source.URL
-        dry_run = dry_run or serializer.validated_data["dry_run"]
-
+            field, upload_kwargs = (
+                "url",
+                {
+                    "source": PriceListImport.Source.URL,
+                    "url": serializer.validated_data["url"].strip(),
+                },
+            )
         try:
-            record = workflow.create_price_list_import(
-                partner=request.user,
-                content=content,
-                file_name=file_name,
-                source=source,
-                source_url=source_url,
-                dry_run=dry_run,
+            submitted = submit_price_list(
+                partner=request.user, dry_run=dry_run or serializer.validated_data["dry_run"], **upload_kwargs
             )
         except DjangoValidationError as error:
-            raise _api_error(
-                error, field="file" if source == PriceListImport.Source.API else "url"
-            ) from error
-        in_background = start_price_list_import(price_list_import=record)
-        if in_background:
-            return _accepted_response(record)
-        record.refresh_from_db()
+            raise _api_error(error, field=field) from error
+        record = submitted.record
+        if submitted.queued:
+            return Response(
+                PriceListImportOutputSerializer(record).data,
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": f"/partner_update/{record.pk}/"},
+            )
         if record.status == PriceListImport.Status.FAILED:
             return _failed_import_response(record)
         return Response(PriceListImportOutputSerializer(record).data)
-
-    def _queue_url_import(self, *, url: str, dry_run: bool) -> Response:
-        try:
-            record = create_url_price_list_import(partner=self.request.user, url=url, dry_run=dry_run)
-        except DjangoValidationError as error:
-            raise _api_error(error, field="url") from error
-        start_price_list_import(price_list_import=record)
-        return _accepted_response(record)
 
 
 class PartnerImportDetailView(APIView):

@@ -123,12 +123,6 @@ def prepare_previewed_import(*, preview: PriceListImport, actor: User) -> PriceL
     return record
 
 
-def apply_previewed_import(*, preview: PriceListImport, actor: User) -> PriceListImport:
-    """Apply the file of a succeeded dry run now, as a new import; plan again if the shop changed since."""
-    record = prepare_previewed_import(preview=preview, actor=actor)
-    return run_price_list_import(price_list_import=record)
-
-
 # --- Running imports ------------------------------------------------------------------------------
 
 

@@ -22,8 +22,8 @@ from catalog.services import set_shops_accepting_orders
 from catalog.tests.factories import ShopFactory
 from partners.importing import apply as importing_apply
 from partners.importing import workflow
+from partners.importing.submit import submit_previewed_import
 from partners.importing.workflow import (
-    apply_previewed_import,
     create_price_list_import,
     prepare_previewed_import,
     run_price_list_import,
@@ -422,7 +422,7 @@ def test_applying_a_preview_imports_its_file_without_replanning_when_nothing_cha
     preview = run_import(partner, SMALL_CHANGED, dry_run=True)
     assert Offer.objects.get(external_id="101").price == Decimal("349.90")
 
-    applied = apply_previewed_import(preview=preview, actor=partner)
+    applied = submit_previewed_import(preview=preview, actor=partner).record
 
     assert applied.pk != preview.pk
     assert (applied.status, applied.is_dry_run, applied.source) == ("succeeded", False, "api")
@@ -437,7 +437,7 @@ def test_applying_a_stale_preview_plans_again_and_says_so():
     preview = run_import(partner, SMALL_CHANGED, dry_run=True)
     Offer.objects.filter(external_id="103").update(quantity=1)
 
-    applied = apply_previewed_import(preview=preview, actor=ManagerFactory())
+    applied = submit_previewed_import(preview=preview, actor=ManagerFactory()).record
 
     assert applied.plan["replanned"] is True
     assert applied.plan["fingerprint"] != preview.plan["fingerprint"]
@@ -468,9 +468,9 @@ def test_only_a_succeeded_dry_run_of_ones_own_can_be_applied():
     preview = run_import(partner, SMALL_CHANGED, dry_run=True)
 
     with pytest.raises(ValidationError) as not_preview:
-        apply_previewed_import(preview=real, actor=partner)
+        submit_previewed_import(preview=real, actor=partner)
     with pytest.raises(ValidationError) as not_yours:
-        apply_previewed_import(preview=preview, actor=PartnerFactory())
+        submit_previewed_import(preview=preview, actor=PartnerFactory())
 
     assert (not_preview.value.code, not_yours.value.code) == ("not_a_preview", "forbidden")
     assert PriceListImport.objects.count() == 2

@@ -15,6 +15,12 @@ from accounts.tests.factories import PartnerFactory
 from catalog.models import Offer
 from partners import tasks
 from partners.importing import apply as importing_apply
+from partners.importing.submit import submit_price_list
+from partners.importing.url_import import (
+    FETCH_ATTEMPTS,
+    create_url_price_list_import,
+    fetch_price_list_into_import,
+)
 from partners.importing.workflow import (
     MAX_ATTEMPTS,
     STALE_AFTER,
@@ -22,10 +28,9 @@ from partners.importing.workflow import (
     run_price_list_import,
 )
 from partners.models import PriceHistory, PriceListImport
-from partners.tasks import import_price_list_task, resume_stale_imports, start_price_list_import
+from partners.tasks import import_price_list_task, resume_stale_imports
 from partners.tests.conftest import Drip, http_head
 from partners.tests.faults import database_refuses_updates_of_offer
-from partners.url_import import FETCH_ATTEMPTS, create_url_price_list_import, fetch_price_list_into_import
 
 pytestmark = pytest.mark.django_db
 
@@ -183,10 +188,15 @@ def test_stale_running_import_left_by_a_dead_worker_is_taken_over(partner):
     assert Offer.objects.count() == 3
 
 
-def test_start_without_a_broker_runs_now_and_returns_false(partner):
-    record = new_import(partner)
+def submit(partner, content: bytes = SMALL):
+    return submit_price_list(partner=partner, content=content, file_name="shop.yaml", source="api")
 
-    assert start_price_list_import(price_list_import=record) is False
+
+def test_submitted_without_a_broker_runs_now_and_is_not_queued(partner):
+    submitted = submit(partner)
+    record = submitted.record
+
+    assert submitted.queued is False
 
     assert record.status == PriceListImport.Status.SUCCEEDED
     assert Offer.objects.count() == 3
@@ -204,14 +214,14 @@ def broker_configured(monkeypatch):
     return queued
 
 
-def test_start_with_a_broker_queues_after_commit_and_returns_true(
+def test_submitted_with_a_broker_is_queued_after_commit(
     partner, broker_configured, django_capture_on_commit_callbacks
 ):
-    record = new_import(partner)
-
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert start_price_list_import(price_list_import=record) is True
+        submitted = submit(partner)
+        assert submitted.queued is True
         assert broker_configured == []
+    record = submitted.record
 
     for callback in callbacks:
         callback()
@@ -230,10 +240,11 @@ def test_broker_down_when_queueing_keeps_the_import_pending_and_raises_nothing(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(import_price_list_task, "apply_async", broker_down)
-    record = new_import(partner)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert start_price_list_import(price_list_import=record) is True
+        submitted = submit(partner)
+        assert submitted.queued is True
+    record = submitted.record
 
     record.refresh_from_db()
     assert record.status == PriceListImport.Status.PENDING

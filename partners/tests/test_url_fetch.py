@@ -10,9 +10,9 @@ import time
 import pytest
 from django.core.exceptions import ValidationError
 
-from partners import url_fetch
+from partners.importing import url_fetch
+from partners.importing.url_fetch import check_price_list_url, fetch_price_list, is_forbidden_address
 from partners.tests.conftest import Drip, Route, http_head
-from partners.url_fetch import check_price_list_url, fetch_price_list, is_forbidden_address
 
 YAML = "shop: Связной\ncategories: []\ngoods: []\n".encode()
 

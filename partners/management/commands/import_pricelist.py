@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from partners.importing.workflow import create_price_list_import, run_price_list_import
+from partners.importing.submit import submit_price_list
 from partners.models import PriceListImport
 
 
 class Command(BaseCommand):
-    help = "Import price lists (YAML) into a partner's shops. Each file is its own transaction."
+    help = "Import price lists (YAML) into a partner's shops, one file after another; a bad file changes nothing."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="price-list files")
@@ -45,18 +45,17 @@ class Command(BaseCommand):
             )
             return False
         try:
-            record = create_price_list_import(
+            record = submit_price_list(
                 partner=partner,
                 content=content,
                 file_name=path.name,
                 source=PriceListImport.Source.CLI,
                 dry_run=dry_run,
-            )
+            ).record
         except ValidationError as exc:
             for message in exc.messages:
                 self.stderr.write(f"{path}: {message}")
             return False
-        record = run_price_list_import(price_list_import=record)
         if record.status != PriceListImport.Status.SUCCEEDED:
             self.stderr.write(
                 _("%(path)s: rejected (%(count)s problem(s)):") % {"path": path, "count": len(record.errors)}

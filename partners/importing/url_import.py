@@ -15,6 +15,7 @@ Every fetch that fails counts as one of the import's `attempts`.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.exceptions import ValidationError
@@ -23,9 +24,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from partners.importing.url_fetch import check_price_list_url, fetch_price_list, file_name_of
 from partners.importing.workflow import MAX_ATTEMPTS, keep_price_list_file
 from partners.models import PriceListImport
-from partners.url_fetch import check_price_list_url, fetch_price_list, file_name_of
+
+logger = logging.getLogger(__name__)
 
 # A fetch that failed with one of these may succeed a little later.
 TRANSIENT_FETCH_CODES = frozenset({"url_unreachable"})
@@ -87,12 +90,18 @@ def fetch_price_list_into_import(*, price_list_import: PriceListImport) -> Price
         keep_price_list_file(price_list_import=record, content=fetched.content, file_name=fetched.file_name)
     except Exception as exc:
         # Storage or database trouble, not the partner's file: tried again like the import's own
-        # unexpected errors, and failed once the import's attempts are spent.
+        # unexpected errors, and failed once the import's attempts are spent. The partner is told what
+        # happens, not the internals (those are in the log).
+        logger.exception("could not keep the fetched file of import %s", record.pk)
         attempts = _count_attempt(record)
         if attempts is not None and attempts >= MAX_ATTEMPTS:
             _fail(
                 record,
-                _("internal error: %(error)s") % {"error": exc},
+                _(
+                    "an internal error (%(kind)s) kept the fetched file from being stored %(attempts)s "
+                    "times; try again, and contact the store if it keeps failing"
+                )
+                % {"kind": type(exc).__name__, "attempts": attempts},
                 path="",
                 started_at=started_at,
                 started=started,
