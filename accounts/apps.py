@@ -1,3 +1,5 @@
+"""The accounts app: users, roles, contacts, API tokens, the e-mail outbox and sign-in limits."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""The catalog app: what is sold, by whom, at what price."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -227,32 +227,29 @@ def product_with_offers(*, product_id: int) -> Product:
 # queryset a caller built (an admin's, with its joins) or starts from the model's own.
 
 
+def _visible(user, rows: QuerySet, *, own: Q) -> QuerySet:
+    if getattr(user, "is_manager", False):
+        return rows
+    if getattr(user, "is_authenticated", False) and user.is_partner:
+        return rows.filter(own)
+    return rows.none()
+
+
 def shops_visible_to(user, shops: QuerySet[Shop] | None = None) -> QuerySet[Shop]:
     shops = Shop.objects.select_related("owner") if shops is None else shops
-    if getattr(user, "is_manager", False):
-        return shops
-    if getattr(user, "is_authenticated", False) and user.is_partner:
-        return shops.filter(owner=user)
-    return shops.none()
+    return _visible(user, shops, own=Q(owner=user.pk))
 
 
 def offers_visible_to(user, offers: QuerySet[Offer] | None = None) -> QuerySet[Offer]:
     offers = Offer.objects.select_related("shop", "product") if offers is None else offers
-    if getattr(user, "is_manager", False):
-        return offers
-    if getattr(user, "is_authenticated", False) and user.is_partner:
-        return offers.filter(shop__owner=user)
-    return offers.none()
+    return _visible(user, offers, own=Q(shop__owner=user.pk))
 
 
 def products_visible_to(user, products: QuerySet[Product] | None = None) -> QuerySet[Product]:
     """A partner sees the products its shops offer (checked by a subquery: no duplicate rows)."""
     products = Product.objects.select_related("category") if products is None else products
-    if getattr(user, "is_manager", False):
-        return products
-    if getattr(user, "is_authenticated", False) and user.is_partner:
-        return products.filter(Exists(Offer.objects.filter(product=OuterRef("pk"), shop__owner=user)))
-    return products.none()
+    own = Q(Exists(Offer.objects.filter(product=OuterRef("pk"), shop__owner=user.pk)))
+    return _visible(user, products, own=own)
 
 
 def shops_for_listing() -> QuerySet:

@@ -1,3 +1,5 @@
+"""The orders app: baskets, orders and their fulfilment."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""The partners app: the supplier integration: price-list formats, imports and their history."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -9,30 +9,10 @@ from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
 from orders.models import Order
 from orders.services import add_to_basket, confirm_order, transition_order
-from partners.importing.workflow import create_price_list_import, run_price_list_import
-from partners.models import PriceListImport
-from partners.tests.data_files import DATA
+from partners.tests.data_files import SMALL, SMALL_CHANGED
+from partners.tests.importing import run, stock, upload
 
 pytestmark = pytest.mark.django_db
-
-SMALL = (DATA / "good" / "small.yaml").read_bytes()  # 101: quantity 25, 103: quantity 7
-SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()  # 103: quantity 3
-
-
-def upload(partner, content: bytes, *, dry_run: bool = False) -> PriceListImport:
-    return create_price_list_import(
-        partner=partner, content=content, file_name="price.yaml", source="api", dry_run=dry_run
-    )
-
-
-def run(record: PriceListImport) -> PriceListImport:
-    return run_price_list_import(price_list_import=record)
-
-
-def stock(external_id: str) -> tuple[int, int]:
-    return tuple(
-        Offer.objects.filter(external_id=external_id).values_list("quantity", "reserved_quantity").get()
-    )
 
 
 def place_order(external_id: str, quantity: int) -> Order:

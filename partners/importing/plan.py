@@ -93,37 +93,12 @@ def plan_import(
 ) -> ImportPlan:
     """Diff the staged goods of import `import_id` with the shop's offers (a new shop has none)."""
     if shop is None or shop_is_new:
-        changes = _created_changes(import_id=import_id, shop_id=0, limit=PLAN_CHANGES_LIMIT)
         counts = Counts(created=goods_total, updated=0, unchanged=0, retired=0, price_changes=0)
-        return ImportPlan(
-            shop=shop,
-            shop_name=shop_name,
-            goods_total=goods_total,
-            counts=counts,
-            changes=changes,
-            fingerprint=shop_fingerprint(None),
-        )
-    d = sql.dialect()
-    params = {"import": import_id, "shop": shop.pk}
-    fields = sql.changed_fields(d)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(*), "
-            f"COALESCE(SUM(CASE WHEN {sql.any_change(d)} THEN 1 ELSE 0 END), 0), "
-            f"COALESCE(SUM(CASE WHEN {fields['price']} THEN 1 ELSE 0 END), 0) {sql.MATCHED}",
-            params,
-        )
-        matched, updated, price_changes = cursor.fetchone()
-        cursor.execute(f"SELECT COUNT(*) {sql.RETIRED}", params)
-        (retired,) = cursor.fetchone()
-    counts = Counts(
-        created=goods_total - matched,
-        updated=updated,
-        unchanged=matched - updated,
-        retired=retired,
-        price_changes=price_changes,
-    )
-    changes = _created_changes(import_id=import_id, shop_id=shop.pk, limit=PLAN_CHANGES_LIMIT)
+        params = {"import": import_id, "shop": 0}
+    else:
+        params = {"import": import_id, "shop": shop.pk}
+        counts = _counts(params, goods_total=goods_total)
+    changes = _created_changes(params, limit=PLAN_CHANGES_LIMIT)
     if len(changes) < PLAN_CHANGES_LIMIT and counts.updated:
         changes += _updated_changes(params, limit=PLAN_CHANGES_LIMIT - len(changes))
     if len(changes) < PLAN_CHANGES_LIMIT and counts.retired:
@@ -134,16 +109,37 @@ def plan_import(
         goods_total=goods_total,
         counts=counts,
         changes=changes,
-        fingerprint=shop_fingerprint(shop),
+        fingerprint=shop_fingerprint(None if shop_is_new else shop),
     )
 
 
-def _created_changes(*, import_id: int, shop_id: int, limit: int) -> list[dict[str, Any]]:
+def _counts(params: dict[str, int], *, goods_total: int) -> Counts:
+    d = sql.dialect()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), "
+            f"COALESCE(SUM(CASE WHEN {sql.any_change(d)} THEN 1 ELSE 0 END), 0), "
+            f"COALESCE(SUM(CASE WHEN {sql.changed_fields(d)['price']} THEN 1 ELSE 0 END), 0) {sql.MATCHED}",
+            params,
+        )
+        matched, updated, price_changes = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(*) {sql.RETIRED}", params)
+        (retired,) = cursor.fetchone()
+    return Counts(
+        created=goods_total - matched,
+        updated=updated,
+        unchanged=matched - updated,
+        retired=retired,
+        price_changes=price_changes,
+    )
+
+
+def _created_changes(params: dict[str, int], *, limit: int) -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT s.external_id, s.product_name, s.price, s.quantity {sql.CREATED} "
             f"ORDER BY s.position LIMIT {int(limit)}",
-            {"import": import_id, "shop": shop_id},
+            params,
         )
         return [
             {

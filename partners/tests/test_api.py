@@ -16,12 +16,11 @@ from catalog.tests.factories import ShopFactory
 from partners import tasks
 from partners.models import PriceListImport
 from partners.tests.conftest import Drip, Route, http_head
+from partners.tests.data_files import SMALL, SMALL_CHANGED
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).parent / "data"
-SMALL = (DATA / "good" / "small.yaml").read_bytes()
-SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()
 MANY_PROBLEMS = (DATA / "bad" / "many_problems.yaml").read_bytes()
 SMALL_GOODS = 3
 

@@ -10,30 +10,11 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory
 from catalog.models import Offer
-from partners.importing.workflow import create_price_list_import, run_price_list_import
 from partners.models import PriceListImport
-from partners.tests.data_files import DATA
+from partners.tests.data_files import SMALL, SMALL_CHANGED
+from partners.tests.importing import run, stock, upload
 
 pytestmark = pytest.mark.django_db
-
-SMALL = (DATA / "good" / "small.yaml").read_bytes()  # 101: quantity 25, 103: quantity 7
-SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()  # 103: quantity 3
-
-
-def upload(partner, content: bytes, *, dry_run: bool = False) -> PriceListImport:
-    return create_price_list_import(
-        partner=partner, content=content, file_name="price.yaml", source="api", dry_run=dry_run
-    )
-
-
-def run(record: PriceListImport) -> PriceListImport:
-    return run_price_list_import(price_list_import=record)
-
-
-def stock(external_id: str) -> tuple[int, int]:
-    return tuple(
-        Offer.objects.filter(external_id=external_id).values_list("quantity", "reserved_quantity").get()
-    )
 
 
 # --- The newest upload wins -----------------------------------------------------------------------

@@ -31,10 +31,14 @@ from partners.importing.workflow import (
 from partners.models import PriceHistory, PriceListImport
 from partners.selectors import imports_visible_to
 from partners.services import export_price_list
-from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
-
-SMALL = (DATA / "good" / "small.yaml").read_bytes()
-SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()
+from partners.tests.data_files import (
+    DATA,
+    NONSTANDARD_FILES,
+    SHARED_FILES,
+    SMALL,
+    SMALL_CHANGED,
+    needs_shared,
+)
 
 
 @pytest.fixture(autouse=True)

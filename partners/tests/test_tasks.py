@@ -30,13 +30,12 @@ from partners.importing.workflow import (
 from partners.models import PriceHistory, PriceListImport
 from partners.tasks import import_price_list_task, resume_stale_imports
 from partners.tests.conftest import Drip, http_head
+from partners.tests.data_files import SMALL, SMALL_CHANGED
 from partners.tests.faults import database_refuses_updates_of_offer
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).parent / "data"
-SMALL = (DATA / "good" / "small.yaml").read_bytes()
-SMALL_CHANGED = (DATA / "good" / "small_changed.yaml").read_bytes()
 
 
 def new_import(partner, content: bytes = SMALL) -> PriceListImport:

@@ -11,6 +11,18 @@ from config.celery import app
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
 
+# The marks of a test that runs real workers: Redis as the broker, PostgreSQL (the workers read the
+# committed test database over their own connections), and a skip with the reason when there is none.
+NEEDS_A_WORKER = [
+    pytest.mark.redis,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not BROKER_URL,
+        reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15 (and DATABASE_URL)",
+    ),
+]
+
 
 def forget_broker_connections() -> None:
     """Drop the app's cached connection and producer pools, so they are rebuilt for the current broker.

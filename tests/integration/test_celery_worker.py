@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from rest_framework.test import APIClient
@@ -19,17 +18,9 @@ from catalog.models import Offer
 from partners import tasks
 from partners.models import PriceListImport
 from partners.tests.faults import database_refuses_updates_of_offer
-from tests.integration.conftest import BROKER_URL
+from tests.integration.conftest import NEEDS_A_WORKER
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not BROKER_URL,
-        reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15 (and DATABASE_URL)",
-    ),
-]
+pytestmark = NEEDS_A_WORKER
 
 GOODS = 25_000
 

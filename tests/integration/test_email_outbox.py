@@ -30,21 +30,13 @@ from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from config.celery import app
 from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
+from tests.integration.conftest import BROKER_URL, NEEDS_A_WORKER
 
-BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
 # Nothing listens on port 1: connecting is refused at once, like a broker that is down.
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
 REPOSITORY = Path(__file__).resolve().parents[2]
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not BROKER_URL,
-        reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15 (and DATABASE_URL)",
-    ),
-]
+pytestmark = NEEDS_A_WORKER
 
 ORDERS_BEFORE, ORDERS_DURING_OUTAGE, ORDERS_AFTER = 7, 6, 7
 EMAILS_PER_ORDER = 4  # the customer, the managers, each of the two partners

@@ -14,18 +14,10 @@ from accounts.tests.factories import PartnerFactory
 from catalog.models import Offer
 from partners.models import PriceListImport
 from partners.tests.conftest import Drip, DripServer, http_head
-from tests.integration.conftest import BROKER_URL
+from tests.integration.conftest import NEEDS_A_WORKER
 from tests.integration.test_celery_worker import poll, price_list
 
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not BROKER_URL,
-        reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15 (and DATABASE_URL)",
-    ),
-]
+pytestmark = NEEDS_A_WORKER
 
 DEADLINE = 4
 
