@@ -28,9 +28,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 GOODS = int(os.environ.get("IMPORT_UNDER_ORDERS_GOODS", "100000"))
 CUSTOMERS = 32
 REPORTED = 50  # every good's quantity in both files
-# Generous bounds: measured waits are a few hundred milliseconds (a batch holds its rows briefly).
-CONFIRM_WITHIN_SECONDS = 2.0
-PAGE_WITHIN_SECONDS = 1.0
+# Generous bounds, for a busy machine: on an idle one the slowest confirm waits a few hundred
+# milliseconds (a batch holds its rows briefly; bench/import_under_orders_bench.py prints the figures),
+# while before, confirms waited for the whole import (40 s and more for 100,000 goods).
+CONFIRM_WITHIN_SECONDS = 3.0
+PAGE_WITHIN_SECONDS = 1.5
 
 
 def price_list(*, price: int, reverse: bool = False) -> bytes:
