@@ -14,6 +14,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import get_token_model
 
 from accounts.emails import queue_email
-from accounts.login_limits import LoginRefused, login_refusal
+from accounts.login_limits import LoginRefused, counted_username, login_refusal
 from accounts.models import MAX_CONTACTS_PER_USER, Contact, User
 from accounts.partner_permissions import PARTNERS_GROUP
 from config.api.client_address import client_rate_key
@@ -37,7 +38,9 @@ def _email_confirmation_max_age() -> int:
 
 
 def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
-    users = User.objects.filter(email__iexact=email)
+    """Another account has this address, or has it as its username: both sign in with the name
+    (`accounts.selectors.user_for_login`), so one name must mean one account."""
+    users = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
     if exclude_pk is not None:
         users = users.exclude(pk=exclude_pk)
     return users.exists()
@@ -77,7 +80,8 @@ def register_user(
 ) -> User:
     """Create a buyer (never a partner) and email them a confirmation token."""
     errors: dict[str, list[Any]] = {}
-    if User.objects.filter(username__iexact=username).exists():
+    # A username that is another account's e-mail address would take that address's sign-in.
+    if User.objects.filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
         errors["username"] = [ValidationError(_("A user with this username already exists."), code="unique")]
     if _email_taken(email):
         errors["email"] = [ValidationError(_("A user with this email already exists."), code="unique")]
@@ -140,14 +144,21 @@ def confirm_email(*, token: str) -> User:
 # --- API tokens -----------------------------------------------------------------------------------
 
 
-def authenticate_credentials(*, username: str, password: str, request: Any = None) -> User | None:
+def authenticate_credentials(
+    *, password: str, username: str | None = None, email: str | None = None, request: Any = None
+) -> User | None:
     """The active user with these credentials, or None when they are wrong.
 
-    Raises `LoginRefused` when the sign-in limits refused to check them (`accounts.login_limits`).
+    `username` is the username or the e-mail address (any case); `email` is the address only. Raises
+    `LoginRefused` when the sign-in limits refused to check them (`accounts.login_limits`).
     """
-    user = authenticate(request, username=username, password=password)
+    if email is not None:
+        user = authenticate(request, email=email, password=password)
+    else:
+        user = authenticate(request, username=username, password=password)
     if user is None and request is not None:
-        refusal = login_refusal(username=username, address=client_rate_key(request))
+        name = counted_username(email if email is not None else username or "", email_only=email is not None)
+        refusal = login_refusal(username=name, address=client_rate_key(request))
         if refusal is not None:
             raise LoginRefused(refusal)
     return user
