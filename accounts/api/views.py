@@ -27,6 +27,7 @@ from accounts.api.serializers import (
 from accounts.login_limits import LoginRefused
 from accounts.selectors import contacts_visible_to
 from config.api.errors import error_responses
+from config.api.query_parameters import DeclaredQueryParametersMixin
 from config.api.throttling import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
 
 PASSWORD_RESET_SENT = _("If an account with this email exists, we have sent it a password reset link.")
@@ -176,7 +177,7 @@ class UserView(APIView):
         return self._update(request, partial=False)
 
 
-class ContactListView(APIView):
+class ContactListView(DeclaredQueryParametersMixin, APIView):
     pagination_class = None
 
     @extend_schema(

@@ -14,6 +14,25 @@ from config.api.errors import ApiErrorSerializer
 class AutoSchema(_SpectacularAutoSchema):
     """The schema generator: a paginated list also documents the errors of `?page=` and `?page_size=`."""
 
+    def _get_parameters(self) -> Any:
+        """Each alias of a declared query parameter (`config.api.query_parameters`) documented beside
+        the parameter it stands for, with the same schema."""
+        parameters = super()._get_parameters()
+        aliases = getattr(self.view, "query_parameter_aliases", {}) if self.method == "GET" else {}
+        by_name = {parameter["name"]: parameter for parameter in parameters if parameter.get("in") == "query"}
+        for alias, name in aliases.items():
+            if name in by_name and alias not in by_name:
+                parameters.append(
+                    {
+                        **by_name[name],
+                        "name": alias,
+                        "description": str(
+                            _("The same as `%(name)s` (the reference API's name).") % {"name": name}
+                        ),
+                    }
+                )
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> Any:
         responses = super()._get_response_bodies(direction)
         if self.method == "GET" and self._get_pagination_parameters():
@@ -25,6 +44,8 @@ class AutoSchema(_SpectacularAutoSchema):
 
 
 _PAGE_ERROR_DESCRIPTIONS = {
-    400: _("`page` or `page_size` is not a positive integer."),
+    400: _(
+        "An unknown query parameter (`errors` names it and the message lists the allowed ones), or a bad value: `page` and `page_size` are positive integers."
+    ),
     404: _("The page is past the end of the list."),
 }
