@@ -3,6 +3,8 @@ and the partner role."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from typing import Any
 
 import phonenumbers
@@ -14,7 +16,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
@@ -54,8 +57,9 @@ def make_email_confirmation_token(*, user: User) -> str:
     return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=EMAIL_CONFIRMATION_SALT)
 
 
-def send_email_confirmation(*, user: User) -> None:
+def send_email_confirmation(*, user: User, idempotency_key: str | None = None) -> None:
     queue_email(
+        idempotency_key=idempotency_key,
         to=[user.email],
         template="account_confirm_email",
         context={
@@ -126,19 +130,55 @@ def confirm_email(*, token: str) -> User:
             ]
         }
     )
-    try:
-        payload = signing.loads(token, salt=EMAIL_CONFIRMATION_SALT, max_age=_email_confirmation_max_age())
-    except signing.BadSignature:
-        raise invalid from None
-    if not isinstance(payload, dict):
+    user = user_from_email_confirmation_token(token=token)
+    if user is None:
         raise invalid
-    user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
-    if user is None or user.email.lower() != payload.get("email"):
-        raise invalid
-    if not user.is_email_verified:
+    if not (user.is_email_verified and user.has_ever_verified_email):
         user.is_email_verified = True
-        user.save(update_fields=["is_email_verified"])
+        user.has_ever_verified_email = True
+        user.save(update_fields=["is_email_verified", "has_ever_verified_email"])
     return user
+
+
+def user_from_email_confirmation_token(*, token: str) -> User | None:
+    """The user a confirmation token is for, when it is genuine, fresh and names the current address.
+
+    For the page that e-mail links open: it shows which address the button confirms.
+    """
+    try:
+        confirm = signing.loads(token, salt=EMAIL_CONFIRMATION_SALT, max_age=_email_confirmation_max_age())
+    except signing.BadSignature:
+        return None
+    if not isinstance(confirm, dict):
+        return None
+    user = User.objects.filter(pk=confirm.get("user"), is_active=True).first()
+    if user is None or user.email.lower() != confirm.get("email"):
+        return None
+    return user
+
+
+# One new confirmation e-mail per account in this many seconds, however many addresses ask for it: the
+# resend endpoint must not become a way to flood someone's mailbox.
+CONFIRMATION_RESEND_INTERVAL = 600
+
+
+def resend_email_confirmation(*, email: str) -> None:
+    """E-mail a new confirmation link to the active account with this address if it still waits for one.
+
+    Says nothing about who exists (the caller answers the same either way). At most one message per
+    account per `CONFIRMATION_RESEND_INTERVAL`: the outbox key names the interval, and a key is sent once.
+    """
+    user = (
+        User.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value(email.strip())), is_active=True, is_email_verified=False)
+        .exclude(email="")
+        .first()
+    )
+    if user is None:
+        return
+    interval = int(time.time() // CONFIRMATION_RESEND_INTERVAL)
+    address = hashlib.sha256(user.email.lower().encode()).hexdigest()[:16]
+    send_email_confirmation(user=user, idempotency_key=f"account-{user.pk}-confirm-{address}-{interval}")
 
 
 # --- API tokens -----------------------------------------------------------------------------------

@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE = {
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 0)
 # How long the token of an email-confirmation message stays valid.
 EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE_HOURS", 72) * 3600
+# What an unconfirmed e-mail address stops (accounts.email_confirmation): `mandatory` — API sign-in until
+# the account has confirmed an address, and placing orders until the current one is confirmed;
+# `optional` — placing orders only; `off` — nothing (the original service's behaviour).
+EMAIL_CONFIRMATION = env_str("EMAIL_CONFIRMATION", "mandatory").strip().lower()
+if EMAIL_CONFIRMATION not in ("mandatory", "optional", "off"):
+    raise ValueError(f"EMAIL_CONFIRMATION must be mandatory, optional or off, got {EMAIL_CONFIRMATION!r}")
 # The product listing's total needs a scan of every listed offer; it is cached this long (0: never).
 CATALOG_LISTING_COUNT_CACHE_SECONDS = env_int("CATALOG_LISTING_COUNT_CACHE_SECONDS", 30)
 REST_FRAMEWORK = {

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.email_confirmation import check_may_place_orders
 from accounts.models import Contact
 from config.api.errors import ApiErrorSerializer
 from config.api.permissions import IsPartner
@@ -172,11 +173,13 @@ class OrderConfirmView(APIView):
             200: OrderDetailOutputSerializer,
             400: _error("Empty basket, not a phone number, unknown contact, or stock that ran out."),
             401: ERROR,
+            403: _error("`email_not_confirmed`: confirm your e-mail address first (EMAIL_CONFIRMATION)."),
             404: _error("No such order of yours."),
             409: _error("The order is not a basket (already placed)."),
         },
     )
     def post(self, request: Request) -> Response:
+        check_may_place_orders(user=request.user)
         serializer = OrderConfirmInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
