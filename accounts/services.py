@@ -386,7 +386,8 @@ def request_password_reset(*, email: str) -> None:
         )
 
 
-def _user_from_reset_token(*, token: str, uid: str | None) -> User | None:
+def user_from_password_reset_token(*, token: str, uid: str | None = None) -> User | None:
+    """The active user a reset token (`<uid>-<token>`, or the two parts) is for while it still works."""
     if uid is None:
         uid, separator, token = token.partition("-")
         if not separator:
@@ -404,7 +405,7 @@ def _user_from_reset_token(*, token: str, uid: str | None) -> User | None:
 @transaction.atomic
 def reset_password(*, token: str, password: str, uid: str | None = None) -> User:
     """Set a new password from a reset token; the token then stops working, as do all API tokens."""
-    user = _user_from_reset_token(token=token, uid=uid)
+    user = user_from_password_reset_token(token=token, uid=uid)
     if user is None:
         raise ValidationError(
             {"token": [ValidationError(_("The reset link is invalid or has expired."), code="invalid_token")]}

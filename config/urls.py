@@ -15,6 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("account/", include("accounts.urls")),
     path("", include("accounts.api.urls")),
     path("", include("catalog.api.urls")),
     path("", include("partners.api.urls")),
