@@ -189,12 +189,13 @@ PRICE_LIST_URL_TIMEOUT = env_int("PRICE_LIST_URL_TIMEOUT", 20)
 PRICE_LIST_URL_ALLOWED_HOSTS = env_list("PRICE_LIST_URL_ALLOWED_HOSTS")
 
 # --- Email ---------------------------------------------------------------------------------------
+# In development every e-mail is a readable UTF-8 file in EMAIL_FILE_PATH (var/mail/), not base64 on the
+# console (accounts.mail_files); in production SMTP.
 EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "accounts.mail_files.ReadableFileBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+MAIL_FILES_DIR = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     EMAIL_OPTIONS = {
         "host": env_str("EMAIL_HOST", "localhost"),
@@ -205,8 +206,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "use_ssl": env_bool("EMAIL_USE_SSL", False),
         "timeout": env_int("EMAIL_TIMEOUT", 20),
     }
-elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
-    EMAIL_OPTIONS = {"file_path": env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))}
+elif EMAIL_BACKEND_PATH.endswith(("filebased.EmailBackend", "mail_files.ReadableFileBackend")):
+    EMAIL_OPTIONS = {"file_path": MAIL_FILES_DIR}
 else:
     EMAIL_OPTIONS = {}
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": EMAIL_OPTIONS}}
@@ -262,6 +263,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST API ------------------------------------------------------------------------------------
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 0)
+# `load_demo` keeps the demo credentials here for `manage.py devserver` (`make run`) to show at start-up.
+DEMO_CREDENTIALS_FILE = BASE_DIR / "var" / "demo-credentials.txt"
 # How long the token of an email-confirmation message stays valid.
 EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE_HOURS", 72) * 3600
 # What an unconfirmed e-mail address stops (accounts.email_confirmation): `mandatory` — API sign-in until
