@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     # The project's own infrastructure tables (the shared cache).
     "config.apps.ProjectConfig",
@@ -310,12 +311,62 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+API_DESCRIPTION = """Customers order from many partner shops; partners publish price lists.
+
+**Signing in.** `POST /get_token/` with `username` (the username, or the e-mail address in any case) or
+`email`, and `password`, answers `{"token": "..."}`; send it as `Authorization: Token <token>`. While
+`EMAIL_CONFIRMATION` is `mandatory` (the default), an account that has never confirmed an e-mail address
+gets 403 `email_not_confirmed`: the confirmation e-mail has a link, and `POST /register/confirm/resend/`
+sends a new one.
+
+**Errors.** Every error answers `{"detail": "...", "code": "...", "errors": {"field": ["..."]}}` with its
+status: 400 invalid input (`errors` names every field, `items[2].quantity` for a line of a list), 401 no or
+a wrong token, 403 not allowed, 404 not found or not yours, 409 a state that does not allow it, 413 too
+large, 429 too many requests (see `Retry-After`).
+
+**Listings** take `page` and `page_size` (at most 100) and only the query parameters they document; any
+other name is a 400 that lists the allowed ones, so a typo never returns the unfiltered list. The
+reference API's `shop_id` and `category_id` are accepted as aliases of `shop` and `category`.
+
+**The basket** takes one line (`product_info`, `quantity`) or several (`items`: a list, or the same list
+as a JSON string from a form), all or nothing.
+"""
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retail procurement API",
-    "DESCRIPTION": "Customers order from many partner shops; partners publish price lists.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags in the order a client author meets them; config.api.schema tags each view by its app.
+    "TAGS": [
+        {
+            "name": "accounts",
+            "description": "Registration, e-mail confirmation, API tokens (sign in with the username or the "
+            "e-mail address), the profile, delivery contacts and password reset.",
+        },
+        {
+            "name": "catalog",
+            "description": "What can be ordered: products with their offers, shops and categories.",
+        },
+        {
+            "name": "orders",
+            "description": "The basket (one line or several at once), placing an order, the customer's orders.",
+        },
+        {
+            "name": "partners",
+            "description": "For suppliers: price-list imports and their status, opening and closing shops, "
+            "the price-list export, and the orders that contain the partner's offers.",
+        },
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.attach_examples",
+    ],
+    # Swagger UI and ReDoc from the project's own static files (drf-spectacular-sidecar): the docs work
+    # with no internet access and load nothing from other sites.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Cache ---------------------------------------------------------------------------------------

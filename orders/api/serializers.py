@@ -90,7 +90,10 @@ class BasketItemsAddInputSerializer(StrictInputMixin, serializers.Serializer):
     """Several lines added at once, all or nothing."""
 
     items = BasketLinesField(
-        child=BasketLineInputSerializer(), allow_empty=False, max_length=MAX_BASKET_LINES_PER_CALL
+        child=BasketLineInputSerializer(),
+        allow_empty=False,
+        max_length=MAX_BASKET_LINES_PER_CALL,
+        help_text=_("The lines; a form sends the same list written as a JSON string."),
     )
     contact = BasketContactInputSerializer(required=False)
 
@@ -99,7 +102,10 @@ class BasketItemsUpdateInputSerializer(StrictInputMixin, serializers.Serializer)
     """Several lines' quantities set at once, all or nothing (0 removes a line)."""
 
     items = BasketLinesField(
-        child=BasketLineUpdateInputSerializer(), allow_empty=False, max_length=MAX_BASKET_LINES_PER_CALL
+        child=BasketLineUpdateInputSerializer(),
+        allow_empty=False,
+        max_length=MAX_BASKET_LINES_PER_CALL,
+        help_text=_("The lines; a form sends the same list written as a JSON string."),
     )
 
 

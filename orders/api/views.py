@@ -76,7 +76,7 @@ class BasketAddView(APIView):
     @extend_schema(
         operation_id="basket_add",
         request=PolymorphicProxySerializer(
-            component_name="BasketAddRequest",
+            component_name="BasketAdd",
             serializers=[BasketAddInputSerializer, BasketItemsAddInputSerializer],
             resource_type_field_name=None,
         ),
@@ -123,7 +123,7 @@ class BasketView(APIView):
     @extend_schema(
         operation_id="basket_update",
         request=PolymorphicProxySerializer(
-            component_name="BasketUpdateRequest",
+            component_name="BasketUpdate",
             serializers=[BasketUpdateInputSerializer, BasketItemsUpdateInputSerializer],
             resource_type_field_name=None,
         ),
