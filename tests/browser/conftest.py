@@ -10,6 +10,12 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+# The migration of each app that grants the "Partners" group its admin permissions there.
+PARTNER_PERMISSION_MIGRATIONS = {
+    "catalog": "0007_partners_group_permissions",
+    "partners": "0007_partners_group_permissions",
+    "orders": "0003_partners_group_permissions",
+}
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -95,13 +101,14 @@ def login(page, live_server):
 
 @pytest.fixture
 def partners_group(db):
-    """The "Partners" group as its data migration makes it; a flush by an earlier transactional test
-    may have emptied the tables, so it is put back here rather than trusted to be present."""
+    """The "Partners" group as the apps' data migrations make it (each grants its own permissions); a
+    flush by an earlier transactional test may have emptied the tables, so it is put back here rather
+    than trusted to be present."""
     from django.contrib.auth.models import Group, Permission
 
-    migration = importlib.import_module("accounts.migrations.0002_partners_group")
     group, _ = Group.objects.get_or_create(name="Partners")
-    for app_label, codenames in migration.PARTNER_PERMISSIONS.items():
+    for app_label, migration_name in PARTNER_PERMISSION_MIGRATIONS.items():
+        codenames = importlib.import_module(f"{app_label}.migrations.{migration_name}").CODENAMES
         group.permissions.add(
             *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
         )
