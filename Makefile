@@ -34,7 +34,7 @@ demo: migrate
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py devserver $(HOST):$(PORT)
 
 test: install-dev messages
 	$(PY) -m pytest $(PYTEST_ARGS)

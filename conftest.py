@@ -20,6 +20,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DEMO_CREDENTIALS_FILE = tmp_path / "var" / "demo-credentials.txt"
     # Tests assert the source (English) messages; Russian pages are tested with Accept-Language: ru.
     settings.LANGUAGE_CODE = "en"
     # The Celery app reads its configuration once, on first use; a Django setting changed per test

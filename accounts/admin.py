@@ -70,7 +70,17 @@ class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, Model
         (None, {"fields": ["username", "password"]}),
         (
             _("Personal info"),
-            {"fields": ["first_name", "last_name", "email", "is_email_verified", "company", "position"]},
+            {
+                "fields": [
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "is_email_verified",
+                    "has_ever_verified_email",
+                    "company",
+                    "position",
+                ]
+            },
         ),
         (_("Role"), {"fields": ["type", "is_active", "is_staff", "is_superuser", "groups"]}),
         (_("Permissions"), {"classes": ["collapse"], "fields": ["user_permissions"]}),
@@ -85,7 +95,7 @@ class UserAdmin(OfferedFiltersOnlyMixin, ManagersOnlyMixin, BaseUserAdmin, Model
             },
         ),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "has_ever_verified_email"]
 
     def get_inlines(self, request, obj):
         # The add page only sets the login; contacts are added on the next page, like the rest.

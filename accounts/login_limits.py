@@ -16,6 +16,8 @@ The rules (settings, read at each call):
 An attempt is counted as failed *before* its password is checked and forgotten when it succeeds, under a
 row lock: parallel guesses cannot all slip past the check before any of them is recorded.
 Addresses are the keys of `config.api.client_address.client_rate_key` (an IPv6 client by its /64).
+Usernames are the accounts' own (`counted_username`): an attempt by e-mail address counts on the account
+the address belongs to.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import KnownLoginAddress, LoginFailure
+from accounts.selectors import user_for_login
 
 USERNAME_MAX_LENGTH = 150
 
@@ -62,6 +65,19 @@ class LoginRefused(Exception):
 def username_key(username: str) -> str:
     """The username as counted: case-folded, so `Anna` and `ANNA` share one count."""
     return username.casefold()[:USERNAME_MAX_LENGTH]
+
+
+def counted_username(login: str, *, email_only: bool = False) -> str:
+    """The name a sign-in attempt counts under: the account's username when `login` names an account
+    (its username, or its e-mail address in any case: `accounts.selectors.user_for_login`), else `login`
+    as typed.
+
+    So guesses by username and by address add up on one account instead of doubling the attacker's
+    budget, and an address that names no account is counted like any unknown name: the answers are the
+    same whether or not it exists.
+    """
+    user = user_for_login(login, email_only=email_only)
+    return user.username if user is not None else login
 
 
 def _window() -> timedelta:

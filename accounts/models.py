@@ -19,6 +19,15 @@ class User(AbstractUser):
     company = models.CharField(_("company"), max_length=100, blank=True)
     position = models.CharField(_("position"), max_length=100, blank=True)
     is_email_verified = models.BooleanField(_("email verified"), default=False)
+    # Kept when the address changes: with EMAIL_CONFIRMATION=mandatory an account that once proved an
+    # address still signs in while it confirms a new one (accounts.email_confirmation).
+    has_ever_verified_email = models.BooleanField(
+        _("has verified an address"),
+        default=False,
+        # Rows written by code that predates the column (older migrations' models) read as "never".
+        db_default=False,
+        help_text=_("The account has confirmed an e-mail address at least once (this or an earlier one)."),
+    )
 
     objects = UserManager()
 

@@ -3,6 +3,8 @@ and the partner role."""
 
 from __future__ import annotations
 
+import hashlib
+import time
 from typing import Any
 
 import phonenumbers
@@ -14,6 +16,8 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import get_language
@@ -21,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from knox.models import get_token_model
 
 from accounts.emails import queue_email
-from accounts.login_limits import LoginRefused, login_refusal
+from accounts.login_limits import LoginRefused, counted_username, login_refusal
 from accounts.models import MAX_CONTACTS_PER_USER, Contact, User
 from accounts.partner_permissions import PARTNERS_GROUP
 from config.api.client_address import client_rate_key
@@ -37,7 +41,9 @@ def _email_confirmation_max_age() -> int:
 
 
 def _email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
-    users = User.objects.filter(email__iexact=email)
+    """Another account has this address, or has it as its username: both sign in with the name
+    (`accounts.selectors.user_for_login`), so one name must mean one account."""
+    users = User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email))
     if exclude_pk is not None:
         users = users.exclude(pk=exclude_pk)
     return users.exists()
@@ -51,8 +57,9 @@ def make_email_confirmation_token(*, user: User) -> str:
     return signing.dumps({"user": user.pk, "email": user.email.lower()}, salt=EMAIL_CONFIRMATION_SALT)
 
 
-def send_email_confirmation(*, user: User) -> None:
+def send_email_confirmation(*, user: User, idempotency_key: str | None = None) -> None:
     queue_email(
+        idempotency_key=idempotency_key,
         to=[user.email],
         template="account_confirm_email",
         context={
@@ -77,7 +84,8 @@ def register_user(
 ) -> User:
     """Create a buyer (never a partner) and email them a confirmation token."""
     errors: dict[str, list[Any]] = {}
-    if User.objects.filter(username__iexact=username).exists():
+    # A username that is another account's e-mail address would take that address's sign-in.
+    if User.objects.filter(Q(username__iexact=username) | Q(email__iexact=username)).exists():
         errors["username"] = [ValidationError(_("A user with this username already exists."), code="unique")]
     if _email_taken(email):
         errors["email"] = [ValidationError(_("A user with this email already exists."), code="unique")]
@@ -122,32 +130,75 @@ def confirm_email(*, token: str) -> User:
             ]
         }
     )
-    try:
-        payload = signing.loads(token, salt=EMAIL_CONFIRMATION_SALT, max_age=_email_confirmation_max_age())
-    except signing.BadSignature:
-        raise invalid from None
-    if not isinstance(payload, dict):
+    user = user_from_email_confirmation_token(token=token)
+    if user is None:
         raise invalid
-    user = User.objects.filter(pk=payload.get("user"), is_active=True).first()
-    if user is None or user.email.lower() != payload.get("email"):
-        raise invalid
-    if not user.is_email_verified:
+    if not (user.is_email_verified and user.has_ever_verified_email):
         user.is_email_verified = True
-        user.save(update_fields=["is_email_verified"])
+        user.has_ever_verified_email = True
+        user.save(update_fields=["is_email_verified", "has_ever_verified_email"])
     return user
+
+
+def user_from_email_confirmation_token(*, token: str) -> User | None:
+    """The user a confirmation token is for, when it is genuine, fresh and names the current address.
+
+    For the page that e-mail links open: it shows which address the button confirms.
+    """
+    try:
+        confirm = signing.loads(token, salt=EMAIL_CONFIRMATION_SALT, max_age=_email_confirmation_max_age())
+    except signing.BadSignature:
+        return None
+    if not isinstance(confirm, dict):
+        return None
+    user = User.objects.filter(pk=confirm.get("user"), is_active=True).first()
+    if user is None or user.email.lower() != confirm.get("email"):
+        return None
+    return user
+
+
+# One new confirmation e-mail per account in this many seconds, however many addresses ask for it: the
+# resend endpoint must not become a way to flood someone's mailbox.
+CONFIRMATION_RESEND_INTERVAL = 600
+
+
+def resend_email_confirmation(*, email: str) -> None:
+    """E-mail a new confirmation link to the active account with this address if it still waits for one.
+
+    Says nothing about who exists (the caller answers the same either way). At most one message per
+    account per `CONFIRMATION_RESEND_INTERVAL`: the outbox key names the interval, and a key is sent once.
+    """
+    user = (
+        User.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=Lower(Value(email.strip())), is_active=True, is_email_verified=False)
+        .exclude(email="")
+        .first()
+    )
+    if user is None:
+        return
+    interval = int(time.time() // CONFIRMATION_RESEND_INTERVAL)
+    address = hashlib.sha256(user.email.lower().encode()).hexdigest()[:16]
+    send_email_confirmation(user=user, idempotency_key=f"account-{user.pk}-confirm-{address}-{interval}")
 
 
 # --- API tokens -----------------------------------------------------------------------------------
 
 
-def authenticate_credentials(*, username: str, password: str, request: Any = None) -> User | None:
+def authenticate_credentials(
+    *, password: str, username: str | None = None, email: str | None = None, request: Any = None
+) -> User | None:
     """The active user with these credentials, or None when they are wrong.
 
-    Raises `LoginRefused` when the sign-in limits refused to check them (`accounts.login_limits`).
+    `username` is the username or the e-mail address (any case); `email` is the address only. Raises
+    `LoginRefused` when the sign-in limits refused to check them (`accounts.login_limits`).
     """
-    user = authenticate(request, username=username, password=password)
+    if email is not None:
+        user = authenticate(request, email=email, password=password)
+    else:
+        user = authenticate(request, username=username, password=password)
     if user is None and request is not None:
-        refusal = login_refusal(username=username, address=client_rate_key(request))
+        name = counted_username(email if email is not None else username or "", email_only=email is not None)
+        refusal = login_refusal(username=name, address=client_rate_key(request))
         if refusal is not None:
             raise LoginRefused(refusal)
     return user
@@ -335,7 +386,8 @@ def request_password_reset(*, email: str) -> None:
         )
 
 
-def _user_from_reset_token(*, token: str, uid: str | None) -> User | None:
+def user_from_password_reset_token(*, token: str, uid: str | None = None) -> User | None:
+    """The active user a reset token (`<uid>-<token>`, or the two parts) is for while it still works."""
     if uid is None:
         uid, separator, token = token.partition("-")
         if not separator:
@@ -353,7 +405,7 @@ def _user_from_reset_token(*, token: str, uid: str | None) -> User | None:
 @transaction.atomic
 def reset_password(*, token: str, password: str, uid: str | None = None) -> User:
     """Set a new password from a reset token; the token then stops working, as do all API tokens."""
-    user = _user_from_reset_token(token=token, uid=uid)
+    user = user_from_password_reset_token(token=token, uid=uid)
     if user is None:
         raise ValidationError(
             {"token": [ValidationError(_("The reset link is invalid or has expired."), code="invalid_token")]}

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "knox",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     # The project's own infrastructure tables (the shared cache).
     "config.apps.ProjectConfig",
@@ -189,12 +190,13 @@ PRICE_LIST_URL_TIMEOUT = env_int("PRICE_LIST_URL_TIMEOUT", 20)
 PRICE_LIST_URL_ALLOWED_HOSTS = env_list("PRICE_LIST_URL_ALLOWED_HOSTS")
 
 # --- Email ---------------------------------------------------------------------------------------
+# In development every e-mail is a readable UTF-8 file in EMAIL_FILE_PATH (var/mail/), not base64 on the
+# console (accounts.mail_files); in production SMTP.
 EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
+    "accounts.mail_files.ReadableFileBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+MAIL_FILES_DIR = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
 if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
     EMAIL_OPTIONS = {
         "host": env_str("EMAIL_HOST", "localhost"),
@@ -205,8 +207,8 @@ if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
         "use_ssl": env_bool("EMAIL_USE_SSL", False),
         "timeout": env_int("EMAIL_TIMEOUT", 20),
     }
-elif EMAIL_BACKEND_PATH.endswith("filebased.EmailBackend"):
-    EMAIL_OPTIONS = {"file_path": env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "emails"))}
+elif EMAIL_BACKEND_PATH.endswith(("filebased.EmailBackend", "mail_files.ReadableFileBackend")):
+    EMAIL_OPTIONS = {"file_path": MAIL_FILES_DIR}
 else:
     EMAIL_OPTIONS = {}
 MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": EMAIL_OPTIONS}}
@@ -262,8 +264,16 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST API ------------------------------------------------------------------------------------
 API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 0)
+# `load_demo` keeps the demo credentials here for `manage.py devserver` (`make run`) to show at start-up.
+DEMO_CREDENTIALS_FILE = BASE_DIR / "var" / "demo-credentials.txt"
 # How long the token of an email-confirmation message stays valid.
 EMAIL_CONFIRMATION_MAX_AGE = env_int("EMAIL_CONFIRMATION_MAX_AGE_HOURS", 72) * 3600
+# What an unconfirmed e-mail address stops (accounts.email_confirmation): `mandatory` — API sign-in until
+# the account has confirmed an address, and placing orders until the current one is confirmed;
+# `optional` — placing orders only; `off` — nothing (the original service's behaviour).
+EMAIL_CONFIRMATION = env_str("EMAIL_CONFIRMATION", "mandatory").strip().lower()
+if EMAIL_CONFIRMATION not in ("mandatory", "optional", "off"):
+    raise ValueError(f"EMAIL_CONFIRMATION must be mandatory, optional or off, got {EMAIL_CONFIRMATION!r}")
 # The product listing's total needs a scan of every listed offer; it is cached this long (0: never).
 CATALOG_LISTING_COUNT_CACHE_SECONDS = env_int("CATALOG_LISTING_COUNT_CACHE_SECONDS", 30)
 REST_FRAMEWORK = {
@@ -301,12 +311,62 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+API_DESCRIPTION = """Customers order from many partner shops; partners publish price lists.
+
+**Signing in.** `POST /get_token/` with `username` (the username, or the e-mail address in any case) or
+`email`, and `password`, answers `{"token": "..."}`; send it as `Authorization: Token <token>`. While
+`EMAIL_CONFIRMATION` is `mandatory` (the default), an account that has never confirmed an e-mail address
+gets 403 `email_not_confirmed`: the confirmation e-mail has a link, and `POST /register/confirm/resend/`
+sends a new one.
+
+**Errors.** Every error answers `{"detail": "...", "code": "...", "errors": {"field": ["..."]}}` with its
+status: 400 invalid input (`errors` names every field, `items[2].quantity` for a line of a list), 401 no or
+a wrong token, 403 not allowed, 404 not found or not yours, 409 a state that does not allow it, 413 too
+large, 429 too many requests (see `Retry-After`).
+
+**Listings** take `page` and `page_size` (at most 100) and only the query parameters they document; any
+other name is a 400 that lists the allowed ones, so a typo never returns the unfiltered list. The
+reference API's `shop_id` and `category_id` are accepted as aliases of `shop` and `category`.
+
+**The basket** takes one line (`product_info`, `quantity`) or several (`items`: a list, or the same list
+as a JSON string from a form), all or nothing.
+"""
 SPECTACULAR_SETTINGS = {
     "TITLE": "Retail procurement API",
-    "DESCRIPTION": "Customers order from many partner shops; partners publish price lists.",
+    "DESCRIPTION": API_DESCRIPTION,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags in the order a client author meets them; config.api.schema tags each view by its app.
+    "TAGS": [
+        {
+            "name": "accounts",
+            "description": "Registration, e-mail confirmation, API tokens (sign in with the username or the "
+            "e-mail address), the profile, delivery contacts and password reset.",
+        },
+        {
+            "name": "catalog",
+            "description": "What can be ordered: products with their offers, shops and categories.",
+        },
+        {
+            "name": "orders",
+            "description": "The basket (one line or several at once), placing an order, the customer's orders.",
+        },
+        {
+            "name": "partners",
+            "description": "For suppliers: price-list imports and their status, opening and closing shops, "
+            "the price-list export, and the orders that contain the partner's offers.",
+        },
+    ],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.attach_examples",
+    ],
+    # Swagger UI and ReDoc from the project's own static files (drf-spectacular-sidecar): the docs work
+    # with no internet access and load nothing from other sites.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Cache ---------------------------------------------------------------------------------------

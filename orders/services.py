@@ -19,6 +19,7 @@ back into stock automatically would be wrong; a return is handled outside this f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -242,6 +243,56 @@ def remove_from_basket(*, user: User, offer_id: int) -> Order:
     basket = _require_basket(user)
     _locked_basket_item(basket, offer_id).delete()
     basket.save(update_fields=["updated_at"])
+    return basket
+
+
+# Problems of one line in a call with several (`change_basket_lines`): which field of the line they are about.
+_QUANTITY_PROBLEMS = frozenset({"invalid_quantity", "out_of_stock", "order_total_too_large"})
+
+
+@transaction.atomic
+def change_basket_lines(
+    *, user: User, lines: Sequence[tuple[int, int]], set_quantities: bool = False, city: str = ""
+) -> Order:
+    """Several basket lines in one call, all or nothing: `(offer_id, quantity)` pairs added to the basket
+    (`add_to_basket`), or with `set_quantities` each set as the line's quantity (`update_basket_item`:
+    0 removes the line).
+
+    Every line is tried, each in its own savepoint, so every problem is found; any problem raises one
+    ValidationError naming each failing line by its index and field (`items[2].quantity`), and the
+    transaction rolls back whatever the other lines did. An offer listed twice is a problem too.
+    """
+    problems: dict[str, list[ValidationError]] = {}
+    first_index: dict[int, int] = {}
+    for index, (offer_id, quantity) in enumerate(lines):
+        if offer_id in first_index:
+            problems[f"items[{index}].product_info"] = [
+                ValidationError(
+                    _("Offer %(id)s is already listed at items[%(index)s].")
+                    % {"id": offer_id, "index": first_index[offer_id]},
+                    code="duplicate_line",
+                )
+            ]
+            continue
+        first_index[offer_id] = index
+        try:
+            with transaction.atomic():
+                if set_quantities:
+                    update_basket_item(user=user, offer_id=offer_id, quantity=quantity)
+                else:
+                    add_to_basket(user=user, offer_id=offer_id, quantity=quantity, city=city)
+        except ValidationError as error:
+            for problem in error.error_list:
+                field = "quantity" if problem.code in _QUANTITY_PROBLEMS else "product_info"
+                problems.setdefault(f"items[{index}].{field}", []).append(problem)
+        except (Offer.DoesNotExist, Order.DoesNotExist, OrderItem.DoesNotExist) as error:
+            code = "unknown_offer" if isinstance(error, Offer.DoesNotExist) else "not_in_basket"
+            problems[f"items[{index}].product_info"] = [ValidationError(str(error), code=code)]
+    if problems:
+        raise ValidationError(problems)
+    basket = _locked_basket(user, create=False)
+    if basket is None:
+        raise Order.DoesNotExist(_("Your basket is empty."))
     return basket
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from accounts.models import Contact, User
 from config.api.inputs import StrictInputMixin
@@ -46,9 +49,51 @@ class TokenInputSerializer(serializers.Serializer):
     token = serializers.CharField(max_length=1000)
 
 
+_NAME_REQUIRED = _("Send your username or e-mail address.")
+
+
 class CredentialsInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
+    """`username` (the username or the e-mail address, any case) or `email`, and the password."""
+
+    username = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text=_("The username or the e-mail address (any case)."),
+    )
+    email = serializers.CharField(
+        max_length=254,
+        required=False,
+        allow_blank=True,
+        help_text=_("The e-mail address (any case), instead of `username`."),
+    )
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+    def to_internal_value(self, data: Any) -> Any:
+        # A missing name is reported with the other missing fields, not after them.
+        nameless = hasattr(data, "get") and not (data.get("username") or data.get("email"))
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if nameless and isinstance(error.detail, dict):
+                error.detail.setdefault("username", [ErrorDetail(str(_NAME_REQUIRED), code="required")])
+            raise
+        if nameless:
+            raise serializers.ValidationError({"username": [_NAME_REQUIRED]}, code="required")
+        return attrs
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        username = attrs.pop("username", "") or ""
+        email = attrs.pop("email", "") or ""
+        if username and email and username.casefold() != email.casefold():
+            raise serializers.ValidationError(
+                {"email": [_("Send either username or email, not two different names.")]}, code="invalid"
+            )
+        if email:
+            attrs["email"] = email
+        else:
+            attrs["username"] = username
+        return attrs
 
 
 class TokenOutputSerializer(serializers.Serializer):

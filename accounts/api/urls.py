@@ -7,6 +7,9 @@ from accounts.api import views
 urlpatterns = [
     path("register/", views.RegisterView.as_view(), name="register"),
     path("register/confirm/", views.RegisterConfirmView.as_view(), name="register-confirm"),
+    path(
+        "register/confirm/resend/", views.RegisterConfirmResendView.as_view(), name="register-confirm-resend"
+    ),
     path("get_token/", views.GetTokenView.as_view(), name="get-token"),
     path("refresh_token/", views.RefreshTokenView.as_view(), name="refresh-token"),
     path("user/", views.UserView.as_view(), name="user"),

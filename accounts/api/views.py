@@ -24,9 +24,11 @@ from accounts.api.serializers import (
     TokenOutputSerializer,
     UserOutputSerializer,
 )
+from accounts.email_confirmation import check_may_sign_in
 from accounts.login_limits import LoginRefused
 from accounts.selectors import contacts_visible_to
 from config.api.errors import error_responses
+from config.api.query_parameters import DeclaredQueryParametersMixin
 from config.api.throttling import AnonThrottle, LoginThrottle, PasswordResetThrottle, RegisterThrottle
 
 PASSWORD_RESET_SENT = _("If an account with this email exists, we have sent it a password reset link.")
@@ -75,6 +77,31 @@ class RegisterConfirmView(PublicAPIView):
         return Response(UserOutputSerializer(user).data)
 
 
+CONFIRMATION_RESENT = _(
+    "If an account with this address is waiting for confirmation, we have sent it a new link."
+)
+
+
+class RegisterConfirmResendView(PublicAPIView):
+    throttle_classes = (AnonThrottle, RegisterThrottle)
+
+    @extend_schema(
+        tags=["accounts"],
+        summary="E-mail a new confirmation link",
+        description=(
+            "Answers the same whether or not the address belongs to an account, and whether or not it is "
+            "confirmed already. One e-mail per account every 10 minutes at most."
+        ),
+        request=PasswordResetInputSerializer,
+        responses={200: MessageOutputSerializer, **error_responses(400, 429)},
+    )
+    def post(self, request):
+        serializer = PasswordResetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.resend_email_confirmation(email=serializer.validated_data["email"])
+        return Response({"detail": str(CONFIRMATION_RESENT)})
+
+
 class LoginLocked(exceptions.Throttled):
     """429 with `Retry-After`: the sign-in limits refused to check these credentials."""
 
@@ -100,6 +127,8 @@ class _CredentialsView(PublicAPIView):
             raise exceptions.AuthenticationFailed(
                 _("Unable to log in with the provided username and password."), code="invalid_credentials"
             )
+        # Only after the password was right: the refusal tells nothing to someone who does not know it.
+        check_may_sign_in(user=user)
         return user
 
 
@@ -107,9 +136,14 @@ class GetTokenView(_CredentialsView):
     @extend_schema(
         tags=["accounts"],
         summary="Get an API token",
-        description="The token is shown only here; the server keeps only its hash.",
+        description=(
+            "Sign in with `username` (the username, or the e-mail address in any case) or `email`, and "
+            "`password`. The token is shown only here; the server keeps only its hash. An account that "
+            "has never confirmed an e-mail address gets 403 `email_not_confirmed` while "
+            "EMAIL_CONFIRMATION is `mandatory` (the default)."
+        ),
         request=CredentialsInputSerializer,
-        responses={200: TokenOutputSerializer, **error_responses(400, 401, 429)},
+        responses={200: TokenOutputSerializer, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request):
         user = self.user_from_credentials(request)
@@ -121,7 +155,7 @@ class RefreshTokenView(_CredentialsView):
         tags=["accounts"],
         summary="Replace all API tokens of the user with a new one",
         request=CredentialsInputSerializer,
-        responses={200: TokenOutputSerializer, **error_responses(400, 401, 429)},
+        responses={200: TokenOutputSerializer, **error_responses(400, 401, 403, 429)},
     )
     def post(self, request):
         user = self.user_from_credentials(request)
@@ -176,7 +210,7 @@ class UserView(APIView):
         return self._update(request, partial=False)
 
 
-class ContactListView(APIView):
+class ContactListView(DeclaredQueryParametersMixin, APIView):
     pagination_class = None
 
     @extend_schema(

@@ -19,6 +19,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "Petrov"
     type = User.Type.BUYER
     password = factory.django.Password(DEFAULT_PASSWORD)
+    # Confirmed, so that signing in and ordering work under the default EMAIL_CONFIRMATION=mandatory;
+    # tests of confirmation itself ask for `is_email_verified=False, has_ever_verified_email=False`.
+    is_email_verified = True
+    has_ever_verified_email = True
 
 
 class PartnerFactory(UserFactory):
@@ -39,6 +43,14 @@ class ManagerFactory(UserFactory):
     username = factory.Sequence(lambda n: f"manager{n}")
     is_staff = True
     is_superuser = True
+
+
+class UnconfirmedUserFactory(UserFactory):
+    """A buyer who has never confirmed an address (just registered)."""
+
+    username = factory.Sequence(lambda n: f"newbie{n}")
+    is_email_verified = False
+    has_ever_verified_email = False
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

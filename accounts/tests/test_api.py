@@ -12,7 +12,13 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Contact, User
-from accounts.tests.factories import DEFAULT_PASSWORD, ContactFactory, PartnerFactory, UserFactory
+from accounts.tests.factories import (
+    DEFAULT_PASSWORD,
+    ContactFactory,
+    PartnerFactory,
+    UnconfirmedUserFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +40,11 @@ def _auth_client(user: User) -> tuple[APIClient, str]:
 @pytest.fixture
 def user():
     return UserFactory(username="anna", email="anna@example.com", first_name="Anna", last_name="Ivanova")
+
+
+@pytest.fixture
+def unconfirmed_user():
+    return UnconfirmedUserFactory(username="oleg", email="oleg@example.com")
 
 
 @pytest.fixture
@@ -164,38 +175,40 @@ def test_confirm_email_marks_the_address_verified(client, django_capture_on_comm
     assert User.objects.get(username="newbie").is_email_verified is True
 
 
-def test_confirm_email_refuses_a_forged_token(client, user):
-    forged = signing.dumps({"user": user.pk, "email": user.email}, salt="another-salt")
+def test_confirm_email_refuses_a_forged_token(client, unconfirmed_user):
+    forged = signing.dumps(
+        {"user": unconfirmed_user.pk, "email": unconfirmed_user.email}, salt="another-salt"
+    )
 
     response = client.post("/register/confirm/", {"token": forged}, format="json")
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_token"
-    user.refresh_from_db()
-    assert user.is_email_verified is False
+    unconfirmed_user.refresh_from_db()
+    assert unconfirmed_user.is_email_verified is False
 
 
-def test_confirm_email_refuses_an_expired_token(client, user, settings):
-    token = services.make_email_confirmation_token(user=user)
+def test_confirm_email_refuses_an_expired_token(client, unconfirmed_user, settings):
+    token = services.make_email_confirmation_token(user=unconfirmed_user)
     settings.EMAIL_CONFIRMATION_MAX_AGE = -1
 
     response = client.post("/register/confirm/", {"token": token}, format="json")
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_token"
-    user.refresh_from_db()
-    assert user.is_email_verified is False
+    unconfirmed_user.refresh_from_db()
+    assert unconfirmed_user.is_email_verified is False
 
 
-def test_confirm_email_refuses_a_token_for_a_previous_address(client, user):
-    token = services.make_email_confirmation_token(user=user)
-    User.objects.filter(pk=user.pk).update(email="new@example.com")
+def test_confirm_email_refuses_a_token_for_a_previous_address(client, unconfirmed_user):
+    token = services.make_email_confirmation_token(user=unconfirmed_user)
+    User.objects.filter(pk=unconfirmed_user.pk).update(email="new@example.com")
 
     response = client.post("/register/confirm/", {"token": token}, format="json")
 
     assert response.status_code == 400
-    user.refresh_from_db()
-    assert user.is_email_verified is False
+    unconfirmed_user.refresh_from_db()
+    assert unconfirmed_user.is_email_verified is False
 
 
 def test_confirmation_email_is_rendered_in_russian(client, django_capture_on_commit_callbacks):
@@ -378,7 +391,7 @@ def test_get_user_returns_the_profile(user_client, user):
         "company": "",
         "position": "",
         "type": "buyer",
-        "is_email_verified": False,
+        "is_email_verified": True,
     }
 
 

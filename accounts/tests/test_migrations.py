@@ -73,3 +73,18 @@ def test_going_back_keeps_the_keys_and_times_of_sent_emails(back_to_latest):
 
     SentEmail = old.get_model("accounts", "SentEmail")
     assert list(SentEmail.objects.values_list("key", "sent_at")) == [("order-7-new-customer", sent_at)]
+
+
+def test_accounts_with_a_confirmed_address_are_marked_as_having_confirmed_one(back_to_latest):
+    old = migrate([("accounts", "0007_login_limits")])
+    OldUser = old.get_model("accounts", "User")
+    OldUser.objects.create(username="confirmed", email="c@example.com", is_email_verified=True)
+    OldUser.objects.create(username="unconfirmed", email="u@example.com", is_email_verified=False)
+
+    new = migrate([("accounts", "0008_user_has_ever_verified_email")])
+
+    User = new.get_model("accounts", "User")
+    assert sorted(User.objects.values_list("username", "is_email_verified", "has_ever_verified_email")) == [
+        ("confirmed", True, True),
+        ("unconfirmed", False, False),
+    ]

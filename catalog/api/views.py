@@ -27,6 +27,7 @@ from catalog.selectors import (
     shops_for_listing,
 )
 from config.api.errors import error_responses
+from config.api.query_parameters import DeclaredQueryParametersMixin
 
 
 @extend_schema(
@@ -40,16 +41,18 @@ from config.api.errors import error_responses
     parameters=[ProductListFilterInputSerializer],
     responses={200: ProductListOutputSerializer(many=True), **error_responses(400, 404, 429)},
 )
-class ProductListView(generics.ListAPIView):
+class ProductListView(DeclaredQueryParametersMixin, generics.ListAPIView):
     permission_classes = (AllowAny,)
     serializer_class = ProductListOutputSerializer
     filter_backends = ()
+    query_parameters = ("shop", "category", "search", "price_min", "price_max", "in_stock", "ordering")
+    query_parameter_aliases = {"shop_id": "shop", "category_id": "category"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Product.objects.none()
         # A plain dict: with a QueryDict a missing boolean would read as False, not "not given".
-        filters = ProductListFilterInputSerializer(data=self.request.query_params.dict())
+        filters = ProductListFilterInputSerializer(data=self.declared_query_params().dict())
         filters.is_valid(raise_exception=True)
         return products_for_listing(filters=filters.to_filters())
 
@@ -91,7 +94,7 @@ class ProductDetailView(APIView):
     summary="Shops that accept orders now",
     responses={200: ShopOutputSerializer(many=True), **error_responses(404, 429)},
 )
-class ShopListView(generics.ListAPIView):
+class ShopListView(DeclaredQueryParametersMixin, generics.ListAPIView):
     permission_classes = (AllowAny,)
     serializer_class = ShopOutputSerializer
     filter_backends = ()
@@ -105,7 +108,7 @@ class ShopListView(generics.ListAPIView):
     summary="Categories with something to order now",
     responses={200: CategoryOutputSerializer(many=True), **error_responses(404, 429)},
 )
-class CategoryListView(generics.ListAPIView):
+class CategoryListView(DeclaredQueryParametersMixin, generics.ListAPIView):
     permission_classes = (AllowAny,)
     serializer_class = CategoryOutputSerializer
     filter_backends = ()

@@ -116,7 +116,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message = _("Not found.")
         exc = exceptions.NotFound(message)
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied(str(exc) or None)
+        # A domain refusal may name itself (`code`, e.g. `email_not_confirmed`) for clients to act on.
+        exc = exceptions.PermissionDenied(str(exc) or None, code=getattr(exc, "code", None))
 
     response = drf_exception_handler(exc, context)
     if response is None:

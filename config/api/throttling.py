@@ -7,6 +7,7 @@ so this module must not import DRF's views.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rest_framework import throttling
@@ -59,3 +60,14 @@ class RegisterThrottle(_ScopedByAddressThrottle):
 
 class PasswordResetThrottle(_ScopedByAddressThrottle):
     scope = "password_reset"
+
+
+def page_throttle_wait(request: Any, throttles: tuple[type[throttling.BaseThrottle], ...]) -> int | None:
+    """For pages outside DRF that share an API endpoint's limits (the pages e-mail links open): count
+    this request with each throttle, as DRF would; the seconds to wait when any refuses, else None."""
+    waits = []
+    for throttle_class in throttles:
+        throttle = throttle_class()
+        if not throttle.allow_request(request, None):
+            waits.append(throttle.wait() or 1)
+    return math.ceil(max(waits)) if waits else None

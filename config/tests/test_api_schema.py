@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 CONTRACT_PATHS = {
     "/register/": {"post"},
     "/register/confirm/": {"post"},
+    "/register/confirm/resend/": {"post"},
     "/get_token/": {"post"},
     "/refresh_token/": {"post"},
     "/user/": {"get", "patch", "put"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -9,7 +10,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
+from config.api.inputs import StrictInputMixin
 from orders.models import Order, OrderItem
 from orders.services import normalize_phone
 
@@ -43,6 +47,66 @@ class BasketUpdateInputSerializer(serializers.Serializer):
 
 class BasketRemoveInputSerializer(serializers.Serializer):
     product_info = StrictIntegerField(min_value=1, help_text=_("Offer id."))
+
+
+# Lines in one call: enough for any real basket, few enough that a call stays a small transaction.
+MAX_BASKET_LINES_PER_CALL = 100
+
+
+class BasketLineInputSerializer(serializers.Serializer):
+    product_info = StrictIntegerField(min_value=1, help_text=_("Offer id."))
+    quantity = StrictIntegerField(min_value=1)
+
+
+class BasketLineUpdateInputSerializer(serializers.Serializer):
+    product_info = StrictIntegerField(min_value=1, help_text=_("Offer id."))
+    quantity = StrictIntegerField(min_value=0, help_text=_("0 removes the line."))
+
+
+class BasketLinesField(serializers.ListField):
+    """`items`: a list of lines, or that list written as a JSON string (the reference API's clients
+    send it so from forms)."""
+
+    default_error_messages = {
+        "invalid_json": _("Send a list of lines, or that list as a JSON string."),
+    }
+
+    def get_value(self, dictionary: Any) -> Any:
+        # A form field is one string; ListField would read a form's values as a list of strings.
+        if html.is_html_input(dictionary):
+            return dictionary.get(self.field_name, empty)
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                self.fail("invalid_json")
+        return super().to_internal_value(data)
+
+
+class BasketItemsAddInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Several lines added at once, all or nothing."""
+
+    items = BasketLinesField(
+        child=BasketLineInputSerializer(),
+        allow_empty=False,
+        max_length=MAX_BASKET_LINES_PER_CALL,
+        help_text=_("The lines; a form sends the same list written as a JSON string."),
+    )
+    contact = BasketContactInputSerializer(required=False)
+
+
+class BasketItemsUpdateInputSerializer(StrictInputMixin, serializers.Serializer):
+    """Several lines' quantities set at once, all or nothing (0 removes a line)."""
+
+    items = BasketLinesField(
+        child=BasketLineUpdateInputSerializer(),
+        allow_empty=False,
+        max_length=MAX_BASKET_LINES_PER_CALL,
+        help_text=_("The lines; a form sends the same list written as a JSON string."),
+    )
 
 
 class OrderConfirmInputSerializer(serializers.Serializer):

@@ -7,18 +7,22 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.email_confirmation import check_may_place_orders
 from accounts.models import Contact
 from config.api.errors import ApiErrorSerializer
 from config.api.permissions import IsPartner
+from config.api.query_parameters import DeclaredQueryParametersMixin
 from orders import selectors, services
 from orders.api.serializers import (
     BasketAddInputSerializer,
+    BasketItemsAddInputSerializer,
+    BasketItemsUpdateInputSerializer,
     BasketOutputSerializer,
     BasketRemoveInputSerializer,
     BasketUpdateInputSerializer,
@@ -50,15 +54,32 @@ def _order_detail_response(user: Any, order_id: int) -> Response:
     return Response(OrderDetailOutputSerializer(order).data)
 
 
-class BasketAddView(APIView):
-    """Add an offer (`product_info`) to the basket; the same offer again adds up the quantity.
+def _sends_items(request: Request) -> bool:
+    """The reference API's shape: `{"items": [{"product_info", "quantity"}, ...]}` (or `items` as a JSON
+    string from a form) instead of one `product_info` and `quantity`."""
+    return hasattr(request.data, "keys") and "items" in request.data
 
+
+def _lines(items: list[dict[str, int]]) -> list[tuple[int, int]]:
+    return [(item["product_info"], item["quantity"]) for item in items]
+
+
+class BasketAddView(APIView):
+    """Add an offer (`product_info`) to the basket, or several (`items`); the same offer again adds up.
+
+    `{"product_info", "quantity"}` adds one line; `{"items": [{"product_info", "quantity"}, ...]}` (also
+    as a JSON string in `items`, as forms send it) adds several, all or nothing: any bad line refuses
+    the whole call with a 400 naming every problem by index (`items[2].quantity`) and changes nothing.
     Always answers 200 with the whole basket (created on first use).
     """
 
     @extend_schema(
         operation_id="basket_add",
-        request=BasketAddInputSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="BasketAdd",
+            serializers=[BasketAddInputSerializer, BasketItemsAddInputSerializer],
+            resource_type_field_name=None,
+        ),
         responses={
             200: BasketOutputSerializer,
             400: _error("Bad quantity, not enough stock, inactive offer or shop not accepting orders."),
@@ -67,6 +88,15 @@ class BasketAddView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        if _sends_items(request):
+            serializer = BasketItemsAddInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.change_basket_lines(
+                user=request.user,
+                lines=_lines(serializer.validated_data["items"]),
+                city=serializer.validated_data.get("contact", {}).get("city", "").strip(),
+            )
+            return _basket_response(request.user)
         serializer = BasketAddInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -80,7 +110,11 @@ class BasketAddView(APIView):
 
 
 class BasketView(APIView):
-    """The customer's basket: view it, set a line's quantity (0 removes), remove a line."""
+    """The customer's basket: view it, set a line's quantity (0 removes), remove a line.
+
+    PATCH takes one line (`{"product_info", "quantity"}`) or several (`{"items": [...]}`, also as a JSON
+    string), all or nothing: any bad line refuses the whole call, naming every problem by index.
+    """
 
     @extend_schema(operation_id="basket_retrieve", responses={200: BasketOutputSerializer, 401: ERROR})
     def get(self, request: Request) -> Response:
@@ -88,7 +122,11 @@ class BasketView(APIView):
 
     @extend_schema(
         operation_id="basket_update",
-        request=BasketUpdateInputSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="BasketUpdate",
+            serializers=[BasketUpdateInputSerializer, BasketItemsUpdateInputSerializer],
+            resource_type_field_name=None,
+        ),
         responses={
             200: BasketOutputSerializer,
             400: _error("Bad quantity, not enough stock, inactive offer or shop not accepting orders."),
@@ -97,6 +135,13 @@ class BasketView(APIView):
         },
     )
     def patch(self, request: Request) -> Response:
+        if _sends_items(request):
+            serializer = BasketItemsUpdateInputSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.change_basket_lines(
+                user=request.user, lines=_lines(serializer.validated_data["items"]), set_quantities=True
+            )
+            return _basket_response(request.user)
         serializer = BasketUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.update_basket_item(
@@ -128,11 +173,13 @@ class OrderConfirmView(APIView):
             200: OrderDetailOutputSerializer,
             400: _error("Empty basket, not a phone number, unknown contact, or stock that ran out."),
             401: ERROR,
+            403: _error("`email_not_confirmed`: confirm your e-mail address first (EMAIL_CONFIRMATION)."),
             404: _error("No such order of yours."),
             409: _error("The order is not a basket (already placed)."),
         },
     )
     def post(self, request: Request) -> Response:
+        check_may_place_orders(user=request.user)
         serializer = OrderConfirmInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -154,7 +201,7 @@ class OrderConfirmView(APIView):
         return _order_detail_response(request.user, order.pk)
 
 
-class OrderListView(generics.ListAPIView):
+class OrderListView(DeclaredQueryParametersMixin, generics.ListAPIView):
     """The customer's placed orders (never the basket), newest first."""
 
     serializer_class = OrderListOutputSerializer
@@ -226,7 +273,7 @@ class OrderCancelView(APIView):
         return _order_detail_response(request.user, order.pk)
 
 
-class PartnerOrderListView(generics.ListAPIView):
+class PartnerOrderListView(DeclaredQueryParametersMixin, generics.ListAPIView):
     """Orders containing the partner's offers: only the partner's own lines and their subtotal."""
 
     serializer_class = PartnerOrderOutputSerializer

@@ -574,7 +574,7 @@ def test_every_orders_endpoint_is_in_the_schema_with_its_shapes():
     assert confirm["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "OrderConfirmInputRequest"
     )
-    assert set(confirm["responses"]) == {"200", "400", "401", "404", "409"}
+    assert set(confirm["responses"]) == {"200", "400", "401", "403", "404", "409"}
     assert confirm["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith("ApiError")
     components = schema["components"]["schemas"]
     assert set(components["OrderDetailOutput"]["properties"]["history"]["items"]["$ref"].split("/")[-1:]) == {

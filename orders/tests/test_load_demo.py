@@ -1,6 +1,7 @@
 """`load_demo` fills a fresh database once and prints working credentials once."""
 
 import re
+import stat
 from io import StringIO
 
 import pytest
@@ -63,3 +64,33 @@ def test_load_demo_that_fails_halfway_leaves_the_database_empty_so_it_can_run_ag
     assert User.objects.count() == 0
     assert Shop.objects.count() == 0
     assert Offer.objects.count() == 0
+
+
+def test_load_demo_users_have_confirmed_addresses_so_they_sign_in_under_mandatory_confirmation():
+    call_command("load_demo", stdout=StringIO())
+
+    assert set(User.objects.values_list("is_email_verified", "has_ever_verified_email")) == {(True, True)}
+
+
+def test_load_demo_keeps_the_credentials_for_this_user_only_and_says_where_emails_go(settings):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "accounts.mail_files.ReadableFileBackend",
+            "OPTIONS": {"file_path": "/srv/mail"},
+        }
+    }
+    out = StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    path = settings.DEMO_CREDENTIALS_FILE
+    kept = path.read_text(encoding="utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert kept.startswith("Demo credentials (loaded ")
+    assert kept.strip() in out.getvalue()
+    assert re.search(r"^  Store manager \(admin\) +manager +\S+$", kept, flags=re.MULTILINE)
+    assert (
+        out.getvalue()
+        .rstrip()
+        .endswith("E-mails: written to /srv/mail/ (one file per message, readable UTF-8)")
+    )

@@ -108,6 +108,7 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
     progress_percent = serializers.IntegerField()
     superseded_by = serializers.PrimaryKeyRelatedField(
         read_only=True,
+        allow_null=True,
         help_text=_("With status `superseded`: the newer upload of the same shop that was applied first."),
     )
     errors = ImportErrorOutputSerializer(many=True)

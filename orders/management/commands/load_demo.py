@@ -1,15 +1,18 @@
-"""Fill a fresh database with demo shops, catalogs, users and a few orders; print the credentials once."""
+"""Fill a fresh database with demo shops, catalogs, users and a few orders; print the credentials and keep
+them in `DEMO_CREDENTIALS_FILE` for `manage.py devserver`."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.test.utils import override_settings
+from django.utils import timezone
 
+from accounts.mail_files import mail_destination
 from accounts.models import Contact, User
 from accounts.services import make_partner
 from catalog.models import Offer
@@ -19,11 +22,32 @@ from partners.importing.workflow import create_price_list_import, run_price_list
 from partners.models import PriceListImport
 
 DEMO_DIR = Path(settings.BASE_DIR) / "demo" / "pricelists"
+# Demo users sign in at once, whatever EMAIL_CONFIRMATION says: their addresses count as confirmed.
+CONFIRMED_EMAIL = {"is_email_verified": True, "has_ever_verified_email": True}
 PARTNERS = [
     ("tekhnomir", "tekhnomir.yaml", "Ольга", "Смирнова"),
     ("svyaz-market", "svyaz-market.yaml", "Артём", "Ковалёв"),
     ("electropoint", "electropoint.yaml", "Марина", "Лебедева"),
 ]
+
+
+def demo_summary(credentials: list[tuple[str, str, str]]) -> str:
+    """The credentials block: who can sign in, with what, and where."""
+    when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    lines = [f"Demo credentials (loaded {when}):"]
+    lines += [f"  {role:<24} {username:<14} {password}" for role, username, password in credentials]
+    lines.append(f"  Admin: {settings.SITE_URL}/admin/   API docs: {settings.SITE_URL}/api/docs/")
+    return "\n".join(lines)
+
+
+def save_demo_credentials(summary: str) -> None:
+    """Keep the block for `manage.py devserver`, readable by this user only (the passwords are real)."""
+    path = Path(settings.DEMO_CREDENTIALS_FILE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(summary + "\n")
 
 
 class Command(BaseCommand):
@@ -50,6 +74,7 @@ class Command(BaseCommand):
             password=manager_password,
             first_name="Анна",
             last_name="Морозова",
+            **CONFIRMED_EMAIL,
         )
         credentials.append(("Store manager (admin)", manager.username, manager_password))
 
@@ -62,6 +87,7 @@ class Command(BaseCommand):
                     password=password,
                     first_name=first_name,
                     last_name=last_name,
+                    **CONFIRMED_EMAIL,
                 )
             )
             credentials.append(("Partner", username, password))
@@ -85,19 +111,18 @@ class Command(BaseCommand):
             last_name="Соколов",
             company="Сеть магазинов «Уголок»",
             position="Менеджер по закупкам",
-            is_email_verified=True,
+            **CONFIRMED_EMAIL,
         )
         credentials.append(("Customer (API)", customer.username, customer_password))
-        # The demo orders' notifications would only bury the credentials in the console.
-        with override_settings(
-            MAILERS={"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
-        ):
-            self._demo_orders(customer=customer, manager=manager)
+        # Their e-mails (order confirmations, invoices) are written like any other: in development as
+        # files in var/mail/, where a newcomer can read what customers and partners receive.
+        self._demo_orders(customer=customer, manager=manager)
 
-        self.stdout.write(self.style.SUCCESS("Demo data loaded. Credentials (shown only this once):"))
-        for role, username, password in credentials:
-            self.stdout.write(f"  {role:<24} {username:<14} {password}")
-        self.stdout.write(f"  Admin: {settings.SITE_URL}/admin/   API docs: {settings.SITE_URL}/api/docs/")
+        summary = demo_summary(credentials)
+        save_demo_credentials(summary)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(summary)
+        self.stdout.write(mail_destination())
 
     def _demo_orders(self, *, customer: User, manager: User) -> None:
         contact = Contact.objects.create(
