@@ -17,6 +17,7 @@ from config.env import (
     env_networks,
     env_str,
     load_dotenv,
+    s3_storage_settings,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,10 +163,26 @@ USE_TZ = True
 # --- Static and uploaded files -------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Every file the service keeps (uploaded price lists and previews, admin exports) goes through the
+# default storage and nothing else: the local file system under MEDIA_ROOT (one machine), or with
+# MEDIA_STORAGE=s3 an S3-compatible bucket (AWS S3, MinIO, Ceph, Yandex Object Storage...) that every
+# web and worker machine reaches, configured by django-storages' AWS_* variables. Files are never
+# served from a URL: the admin streams them to the users allowed to see them.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem").strip().lower() or "filesystem"
+if MEDIA_STORAGE not in ("filesystem", "s3"):
+    raise ValueError(f"MEDIA_STORAGE must be filesystem or s3, got {MEDIA_STORAGE!r}")
+if MEDIA_STORAGE == "s3":
+    # AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID,
+    # AWS_SECRET_ACCESS_KEY and a few more (config.env.s3_storage_settings says which and why).
+    globals().update(s3_storage_settings())
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage"
+        if MEDIA_STORAGE == "s3"
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

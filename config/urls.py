@@ -1,7 +1,5 @@
 """Root URLs: the admin, the API of every app at the root (the documented contract), the schema."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -26,6 +24,3 @@ handler400 = "config.api.errors.bad_request"
 handler403 = "config.api.errors.permission_denied"
 handler404 = "config.api.errors.page_not_found"
 handler500 = "config.api.errors.server_error"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

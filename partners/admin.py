@@ -4,7 +4,7 @@ integration adds to the catalog's shop and offer pages (uploading from a shop, a
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,6 +24,7 @@ from catalog import admin as catalog_admin
 from catalog.models import Offer, Shop
 from catalog.shop_names import shop_name_key
 from config.admin_base import OfferedFiltersOnlyMixin, is_partner, report_validation_error
+from config.storage import download_response
 from partners.forms import PriceListUploadForm
 from partners.importing.workflow import (
     apply_previewed_import,
@@ -416,8 +417,12 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
         price_list_import = self.get_visible_import(request, object_id)
         if not price_list_import.file:
             raise Http404(gettext("This import has no file."))
-        return FileResponse(
-            price_list_import.file.open("rb"),
-            as_attachment=True,
-            filename=price_list_import.file_name or price_list_import.file.name.rsplit("/", 1)[-1],
-        )
+        try:
+            return download_response(
+                price_list_import.file.name,
+                filename=price_list_import.file_name or price_list_import.file.name.rsplit("/", 1)[-1],
+                size=price_list_import.file_size or None,
+                content_type="application/x-yaml; charset=utf-8",
+            )
+        except FileNotFoundError:
+            raise Http404(gettext("The file of this import is no longer kept.")) from None

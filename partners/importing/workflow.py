@@ -34,6 +34,7 @@ from accounts.models import User
 from catalog.models import Shop
 from catalog.services import create_shop, find_shop_by_name
 from catalog.shop_names import clean_shop_name
+from config.storage import unique_name
 from partners.importing.apply import apply_plan
 from partners.importing.plan import ImportPlan, plan_import
 from partners.importing.progress import Progress
@@ -94,7 +95,9 @@ def keep_price_list_file(*, price_list_import: PriceListImport, content: bytes, 
     record.file_size = len(content)
     record.file_sha256 = hashlib.sha256(content).hexdigest()
     record.file.save(
-        name if name.endswith((".yaml", ".yml")) else f"{name}.yaml", ContentFile(content), save=False
+        unique_name(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"),
+        ContentFile(content),
+        save=False,
     )
 
 
