@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from config.env import (
     database_from_env,
@@ -247,6 +248,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A queue per kind of work, so a 30-minute import never delays a password-reset e-mail: `imports` for
+# long work (price-list imports, admin exports), `emails` for the outbox, `default` for the rest (short
+# periodic housekeeping). A worker started without `-Q` consumes all three (development); production
+# runs one worker per kind (docs/deployment.md). The names are part of the deployment: keep them.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("imports"), Queue("emails"), Queue("default")]
+CELERY_TASK_ROUTES = {
+    "partners.tasks.import_price_list_task": {"queue": "imports"},
+    "config.exports.build_admin_export": {"queue": "imports"},
+    "accounts.tasks.send_outbox_email": {"queue": "emails"},
+    "accounts.tasks.sweep_outbox_emails": {"queue": "emails"},
+    "accounts.tasks.send_email": {"queue": "emails"},
+}
 # A task that never reports back within this many seconds is redelivered (Redis visibility timeout);
 # it must exceed the longest import.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}

@@ -30,6 +30,7 @@ from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from config.celery import app
 from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
+from tests.integration.conftest import purge_queues
 
 BROKER_URL = os.environ.get("TEST_CELERY_BROKER_URL", "")
 # Nothing listens on port 1: connecting is refused at once, like a broker that is down.
@@ -89,8 +90,7 @@ def worker(transactional_db, tmp_path):
     }
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     point_the_app_at(BROKER_URL)
-    with app.connection_for_write() as broker:
-        broker.default_channel.queue_purge(app.conf.task_default_queue)
+    purge_queues()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
