@@ -206,6 +206,15 @@ PRICE_LIST_URL_TIMEOUT = env_int("PRICE_LIST_URL_TIMEOUT", 20)
 # Hosts that URL imports may reach even though they resolve to private addresses.
 PRICE_LIST_URL_ALLOWED_HOSTS = env_list("PRICE_LIST_URL_ALLOWED_HOSTS")
 
+# Admin exports (CSV, XLSX) of more rows than this are built by a worker, with a progress page and a
+# download link; smaller ones are written in the request.
+ADMIN_EXPORT_BACKGROUND_ROWS = env_int("ADMIN_EXPORT_BACKGROUND_ROWS", 5000)
+# Kept files are deleted by beat after this long (0: kept for ever): price lists and previews after
+# MEDIA_RETENTION_DAYS (their import records stay, marked), admin exports, which may hold customers'
+# addresses and phones, after ADMIN_EXPORT_RETENTION_HOURS.
+MEDIA_RETENTION_DAYS = env_int("MEDIA_RETENTION_DAYS", 90)
+ADMIN_EXPORT_RETENTION_HOURS = env_int("ADMIN_EXPORT_RETENTION_HOURS", 24)
+
 # --- Email ---------------------------------------------------------------------------------------
 EMAIL_BACKEND_PATH = env_str(
     "EMAIL_BACKEND",
@@ -285,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sends what the outbox still holds: emails whose hand-off to the broker failed, whose retry is
     # due, or whose worker died while sending.
+    "delete-expired-files": {
+        "task": "config.tasks.delete_expired_files",
+        "schedule": env_int("MEDIA_RETENTION_INTERVAL", 3600),
+    },
     "sweep-outbox-emails": {
         "task": "accounts.tasks.sweep_outbox_emails",
         "schedule": env_int("EMAIL_SWEEP_INTERVAL", 60),

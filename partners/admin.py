@@ -8,6 +8,8 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -217,7 +219,7 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
                 ]
             },
         ),
-        (_("File"), {"fields": ["file_link", "file_name", "file_size", "file_sha256"]}),
+        (_("File"), {"fields": ["file_link", "file_name", "file_size", "file_sha256", "file_expired_at"]}),
         (
             _("Result"),
             {
@@ -282,6 +284,11 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
 
     @display(description=_("file"))
     def file_link(self, obj):
+        if obj.file_expired_at:
+            return gettext("Deleted on %(date)s: files are kept %(days)s days after their upload.") % {
+                "date": date_format(timezone.localtime(obj.file_expired_at), "SHORT_DATE_FORMAT"),
+                "days": settings.MEDIA_RETENTION_DAYS,
+            }
         if not obj.file:
             return "—"
         url = reverse("admin:partners_pricelistimport_download", args=[obj.pk])
@@ -415,6 +422,8 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
 
     def download_view(self, request, object_id):
         price_list_import = self.get_visible_import(request, object_id)
+        if price_list_import.file_expired_at:
+            raise Http404(gettext("The file of this import was deleted after the retention period."))
         if not price_list_import.file:
             raise Http404(gettext("This import has no file."))
         try:

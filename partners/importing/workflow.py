@@ -112,8 +112,17 @@ def prepare_previewed_import(*, preview: PriceListImport, actor: User) -> PriceL
         raise ValidationError(_("Only a succeeded preview (dry run) can be applied."), code="not_a_preview")
     if not (actor.is_manager or actor.pk == preview.partner_id):
         raise ValidationError(_("You cannot apply another partner's price list."), code="forbidden")
-    with preview.file.open("rb") as stream:
-        content = stream.read()
+    expired = ValidationError(
+        _("The file of this preview was deleted after the retention period; upload it again."),
+        code="file_expired",
+    )
+    if not preview.file:
+        raise expired
+    try:
+        with preview.file.open("rb") as stream:
+            content = stream.read()
+    except FileNotFoundError:
+        raise expired from None
     record = create_price_list_import(
         partner=preview.partner,
         content=content,
