@@ -18,6 +18,7 @@ from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from config.metrics_view import metrics
 from config.storage import check_storage
 
 logger = logging.getLogger(__name__)
@@ -92,7 +93,15 @@ def readyz(request: HttpRequest) -> HttpResponse:
     )
 
 
-HEALTH_VIEWS = {"/healthz": healthz, "/healthz/": healthz, "/readyz": readyz, "/readyz/": readyz}
+HEALTH_VIEWS = {
+    "/healthz": healthz,
+    "/healthz/": healthz,
+    "/readyz": readyz,
+    "/readyz/": readyz,
+    # Scrapers, like probes, use the machine's address and plain HTTP on the private network; the page
+    # answers only a token or an allowed address (config.metrics).
+    "/metrics": metrics,
+}
 
 
 class HealthCheckMiddleware:

@@ -406,6 +406,16 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# --- Metrics -------------------------------------------------------------------------------------
+# `/metrics` (Prometheus) answers only when METRICS_ENABLED, and then only a request with
+# `Authorization: Bearer <METRICS_TOKEN>` or from an address in METRICS_ALLOWED_ADDRESSES (addresses or
+# networks, as config.api.client_address sees the client). Turned on with neither, it answers nobody
+# (and `check` says so). gunicorn collects its processes' numbers with PROMETHEUS_MULTIPROC_DIR
+# (gunicorn.conf.py).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES")
+
 # --- Logging -------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # `json`: one object per line on stdout (production); `plain`: readable lines (development).

@@ -18,9 +18,8 @@ from accounts.services import make_partner
 from accounts.tests.factories import ManagerFactory, PartnerFactory
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
-from config.exports import build_admin_export
+from config.exports import build_admin_export, delete_expired_exports
 from config.models import AdminExport
-from config.tasks import delete_expired_files
 
 pytestmark = pytest.mark.django_db
 
@@ -227,18 +226,17 @@ def test_a_small_export_is_still_written_in_the_request(client, offers, settings
     assert AdminExport.objects.count() == 0
 
 
-def test_export_files_are_deleted_after_their_retention_and_the_page_says_so(client, offers, settings):
-    settings.ADMIN_EXPORT_RETENTION_HOURS = 24
+def test_export_files_are_deleted_after_their_retention_and_the_page_says_so(client, offers):
     client.force_login(ManagerFactory())
     start_export(client, "0")
     export = AdminExport.objects.get()
     kept_name = export.file.name
     AdminExport.objects.filter(pk=export.pk).update(created_at=timezone.now() - timedelta(hours=25))
 
-    deleted = delete_expired_files()
+    deleted = delete_expired_exports(older_than=timezone.now() - timedelta(hours=24))
 
     export.refresh_from_db()
-    assert deleted == {"price_lists": 0, "exports": 1}
+    assert deleted == 1
     assert (export.file.name, export.file_expired_at is not None) == ("", True)
     assert not export.file.storage.exists(kept_name)
     assert client.get(reverse("admin:catalog_offer_export_download", args=[export.pk])).status_code == 404

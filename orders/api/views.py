@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import Contact
 from config.api.errors import ApiErrorSerializer
 from config.api.permissions import IsPartner
+from config.metrics import ORDERS_PLACED
 from orders import selectors, services
 from orders.api.serializers import (
     BasketAddInputSerializer,
@@ -151,6 +152,8 @@ class OrderConfirmView(APIView):
             phone=data["phone"],
             contact=contact,
         )
+        # The service's transaction has committed (requests are not atomic): the order is placed.
+        ORDERS_PLACED.inc()
         return _order_detail_response(request.user, order.pk)
 
 

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 from accounts.services import make_partner
 from accounts.tests.factories import PartnerFactory
 from catalog.models import Offer
-from config.tasks import delete_expired_files
 from partners.models import PriceListImport
+from partners.retention import expire_price_list_files
 from partners.tests.test_admin import PRICE_LIST, upload, yaml_file
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,11 @@ def partner():
     user = PartnerFactory(is_staff=True)
     make_partner(user=user)
     return user
+
+
+def delete_expired_files() -> int:
+    """What the beat task does with the default MEDIA_RETENTION_DAYS (90)."""
+    return expire_price_list_files(older_than=timezone.now() - timedelta(days=90))
 
 
 def age(record: PriceListImport, *, days: int) -> None:
@@ -38,8 +43,7 @@ def api_upload(partner, *, dry_run: bool = False) -> PriceListImport:
     return PriceListImport.objects.get(pk=response.json()["id"])
 
 
-def test_finished_imports_older_than_the_retention_lose_their_file_and_keep_their_record(partner, settings):
-    settings.MEDIA_RETENTION_DAYS = 90
+def test_finished_imports_older_than_the_retention_lose_their_file_and_keep_their_record(partner):
     old, recent = api_upload(partner), api_upload(partner)
     age(old, days=91)
     age(recent, days=89)
@@ -49,12 +53,12 @@ def test_finished_imports_older_than_the_retention_lose_their_file_and_keep_thei
 
     old.refresh_from_db()
     recent.refresh_from_db()
-    assert deleted == {"price_lists": 1, "exports": 0}
+    assert deleted == 1
     assert (old.file.name, old.status, old.created_count) == ("", "succeeded", 2)
     assert old.file_expired_at is not None
     assert not old.file.storage.exists(old_name)
     assert (recent.file_expired_at, recent.file.storage.exists(recent.file.name)) == (None, True)
-    assert delete_expired_files() == {"price_lists": 0, "exports": 0}
+    assert delete_expired_files() == 0
 
 
 def test_an_import_still_waiting_for_a_worker_keeps_its_file_whatever_its_age(partner, settings):
@@ -63,19 +67,11 @@ def test_an_import_still_waiting_for_a_worker_keeps_its_file_whatever_its_age(pa
         status=PriceListImport.Status.PENDING, created_at=timezone.now() - timedelta(days=400)
     )
 
-    assert delete_expired_files() == {"price_lists": 0, "exports": 0}
+    assert delete_expired_files() == 0
 
     record.refresh_from_db()
     assert record.file_expired_at is None
     assert record.file.storage.exists(record.file.name)
-
-
-def test_zero_days_keeps_every_file(partner, settings):
-    settings.MEDIA_RETENTION_DAYS = 0
-    record = api_upload(partner)
-    age(record, days=4000)
-
-    assert delete_expired_files() == {"price_lists": 0, "exports": 0}
 
 
 def test_admin_and_api_say_the_file_was_deleted_instead_of_linking_to_it(client, partner):
