@@ -32,7 +32,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.models import AdminExport
@@ -234,6 +234,7 @@ def start_admin_export(
         file_format=file_format,
         resource_index=resource_index,
         export_fields=list(export_fields),
+        language=translation.get_language() or "",
         rows_total=rows_total,
     )
     if build_admin_export.app.conf.task_always_eager:
@@ -285,6 +286,12 @@ def build_export_file(*, export_id: int) -> AdminExport | None:
     if not _claim(export_id):
         return None
     export = AdminExport.objects.select_related("user").get(pk=export_id)
+    with translation.override(export.language or settings.LANGUAGE_CODE):
+        return _build(export)
+
+
+def _build(export: AdminExport) -> AdminExport:
+    export_id = export.pk
     try:
         model_admin = model_admin_for(export.model_label)
         request = admin_request(user=export.user, query_string=export.query_string)

@@ -48,6 +48,8 @@ class AdminExport(models.Model):
     file_format = models.CharField(_("format"), max_length=8)
     resource_index = models.PositiveSmallIntegerField(default=0)
     export_fields = models.JSONField(default=list, blank=True)
+    # The language of the request that asked for it: the worker writes the headers in it.
+    language = models.CharField(max_length=10, blank=True)
     # A digest of what the user could see when the rows were selected; the download requires the same.
     scope = models.CharField(max_length=64, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
