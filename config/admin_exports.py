@@ -103,6 +103,14 @@ class BackgroundExportMixin(ExportMixin):
         )
         return response
 
+    def init_request_context_data(self, request, form):
+        # The export form lists the user's recent background exports of this list, so a file whose
+        # page was left while it was being written can still be found and downloaded.
+        context = super().init_request_context_data(request, form)
+        recent = AdminExport.objects.filter(user_id=request.user.pk, model_label=self.opts.label_lower)[:5]
+        context["recent_exports"] = [(export, self._export_url("job", export.pk)) for export in recent]
+        return context
+
     # --- the export's page, progress and download ---------------------------------------------------
 
     def get_urls(self):

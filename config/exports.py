@@ -341,11 +341,26 @@ def _build(export: AdminExport) -> AdminExport:
     return export
 
 
-@shared_task(name=TASK_NAME, acks_late=True, reject_on_worker_lost=True)
-def build_admin_export(export_id: int) -> str:
-    """Build one admin export (queue `imports`: it can take a minute); returns its final status."""
+@shared_task(bind=True, name=TASK_NAME, acks_late=True, reject_on_worker_lost=True, max_retries=3)
+def build_admin_export(self, export_id: int) -> str:
+    """Build one admin export (queue `imports`: it can take a minute); returns its final status.
+
+    A message delivered again while the export is still `running` (its worker died, or this is a
+    duplicate) comes back once a task could no longer be alive, and takes the export over then.
+    """
     export = build_export_file(export_id=export_id)
-    return export.status if export is not None else "skipped"
+    if export is not None:
+        return export.status
+    running = AdminExport.objects.filter(pk=export_id, status=Status.RUNNING).values_list(
+        "started_at", flat=True
+    )
+    started_at = running.first()
+    if started_at is not None and not self.request.is_eager:
+        wait = (
+            started_at + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) - timezone.now()
+        ).total_seconds()
+        raise self.retry(countdown=max(5, int(wait) + 5))
+    return "skipped"
 
 
 # --- Retention -------------------------------------------------------------------------------------

@@ -242,3 +242,18 @@ def test_export_files_are_deleted_after_their_retention_and_the_page_says_so(cli
     assert client.get(reverse("admin:catalog_offer_export_download", args=[export.pk])).status_code == 404
     page = client.get(reverse("admin:catalog_offer_export_job", args=[export.pk])).content.decode()
     assert 'id="export-expired"' in page
+
+
+def test_the_export_form_lists_the_users_own_recent_exports_only(client, partner, offers):
+    client.force_login(ManagerFactory())
+    start_export(client, "0")
+    client.force_login(partner)
+    start_export(client, "1")
+    own = AdminExport.objects.get(user=partner)
+
+    page = client.get(reverse(EXPORT_URL)).content.decode()
+
+    assert 'id="recent-exports"' in page
+    assert reverse("admin:catalog_offer_export_job", args=[own.pk]) in page
+    others = AdminExport.objects.exclude(pk=own.pk).get()
+    assert reverse("admin:catalog_offer_export_job", args=[others.pk]) not in page
