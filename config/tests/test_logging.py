@@ -490,7 +490,11 @@ def test_a_worker_logs_a_task_with_the_id_of_the_request_that_queued_it_and_no_o
             log_a_line.apply_async(kwargs={"label": "queued by a request"}, queue=WORKER_QUEUE)
         finally:
             request_id_var.reset(token)
-        log_a_line.apply_async(kwargs={"label": "queued by beat"}, queue=WORKER_QUEUE)
+        token = request_id_var.set("")  # outside any request (this thread served requests before)
+        try:
+            log_a_line.apply_async(kwargs={"label": "queued by beat"}, queue=WORKER_QUEUE)
+        finally:
+            request_id_var.reset(token)
         wait_for_text(output, "task line queued by beat", process=worker)
     finally:
         stop(worker)

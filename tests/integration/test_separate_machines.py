@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -175,6 +176,14 @@ def finished_import(pk: int, *, timeout: float = 120) -> PriceListImport:
 def new_partner():
     user = PartnerFactory(is_staff=True)
     make_partner(user=user)
+    # The "Partners" group's permissions come from a data migration, which a transactional test run
+    # earlier in the session may have flushed away: grant the upload pages' permissions directly.
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="partners",
+            codename__in=["view_pricelistimport", "add_pricelistimport", "view_pricehistory"],
+        )
+    )
     return user
 
 
@@ -199,6 +208,7 @@ def test_uploads_through_the_api_and_the_admin_are_imported_by_a_worker_with_the
         reverse("admin:partners_pricelistimport_upload_price_list"),
         {"file": SimpleUploadedFile("admin.yaml", admin_file)},
     )
+    assert uploaded.status_code == 302, uploaded.content.decode()[:3000]
     preview = PriceListImport.objects.get(source="admin", is_dry_run=True)
     assert uploaded["Location"] == reverse("admin:partners_pricelistimport_change", args=[preview.pk])
     preview = finished_import(preview.pk)
