@@ -6,18 +6,27 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt install install-dev migrate demo messages bench-import bench-api bench-slow-clients clean
+.PHONY: run test lint fmt install install-dev migrate demo messages lock lock-check audit bench-import bench-api bench-export bench-slow-clients clean
+
+# Installs come from the lock files, every package pinned with its hashes (pip refuses anything else).
+# requirements.txt and requirements-dev.txt are what people edit (direct dependencies, pinned);
+# `make lock` turns them into requirements.lock and requirements-dev.lock (universal: every platform
+# and Python >= 3.12), keeping the versions already locked unless an edit needs others.
+LOCK_PYTHON := 3.12
+UV := $(VENV)/bin/uv
+UV_COMPILE := $(UV) pip compile --universal --python-version $(LOCK_PYTHON) --generate-hashes --quiet \
+	--custom-compile-command "make lock"
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt $(VENV)/bin/activate
-	$(PIP) install --quiet -r requirements.txt
+$(VENV)/.installed: requirements.lock $(VENV)/bin/activate
+	$(PIP) install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(PIP) install --quiet -r requirements-dev.txt
+$(VENV)/.installed-dev: requirements.lock requirements-dev.lock $(VENV)/.installed
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -45,6 +54,27 @@ lint: install-dev
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run -v 1
 
+# uv is pinned in requirements-dev.txt; bootstrapped from there, so `make lock` works before any install.
+$(UV): requirements-dev.txt $(VENV)/bin/activate
+	$(PIP) install --quiet "$$(grep -E '^uv==' requirements-dev.txt)"
+	touch $@
+
+lock: $(UV)
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
+
+# Fails when an edit of requirements*.txt has not been locked yet (CI runs it).
+lock-check: $(UV)
+	@tmp=$$(mktemp -d); cp requirements.lock requirements-dev.lock $$tmp/; \
+	$(UV_COMPILE) requirements.txt -o $$tmp/requirements.lock && \
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o $$tmp/requirements-dev.lock && \
+	if diff -q requirements.lock $$tmp/requirements.lock >/dev/null && diff -q requirements-dev.lock $$tmp/requirements-dev.lock >/dev/null; \
+	then echo "lock files are up to date"; rm -rf $$tmp; \
+	else echo "requirements*.txt changed since the lock files were made: run make lock"; rm -rf $$tmp; exit 1; fi
+
+audit: install-dev
+	$(PY) .ci/audit_dependencies.py
+
 fmt: install-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -54,6 +84,9 @@ bench-import: install-dev
 
 bench-api: install-dev
 	$(PY) bench/api_bench.py
+
+bench-export: install-dev
+	$(PY) bench/export_bench.py $(BENCH_ARGS)
 
 bench-slow-clients: install-dev
 	$(PY) bench/slow_clients_bench.py $(BENCH_ARGS)

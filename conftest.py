@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -74,3 +78,82 @@ def admin_partner(partners_group):
     from accounts.tests.factories import PartnerFactory
 
     return PartnerFactory(admin_access=True)
+
+
+# --- S3: moto's server, started once per session on a free port of the loopback --------------------
+
+
+@dataclass(frozen=True)
+class S3Bucket:
+    """A bucket on the session's S3 server, and the environment that points a process at it."""
+
+    name: str
+    endpoint_url: str
+    client: Any
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What `MEDIA_STORAGE=s3` reads: given to worker and web processes the tests start."""
+        return {
+            "MEDIA_STORAGE": "s3",
+            "AWS_STORAGE_BUCKET_NAME": self.name,
+            "AWS_S3_ENDPOINT_URL": self.endpoint_url,
+            "AWS_S3_REGION_NAME": S3_REGION,
+            "AWS_ACCESS_KEY_ID": "test-access-key",
+            "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+            "AWS_S3_ADDRESSING_STYLE": "path",
+        }
+
+    def keys(self) -> list[str]:
+        listing = self.client.list_objects_v2(Bucket=self.name)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+    def read(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+S3_REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server (moto[server], a test dependency) in a thread of the session: its endpoint URL.
+
+    Worker processes started by tests reach it over HTTP like a real store, so nothing they share
+    with the test process but the network can make a storage test pass.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, settings):
+    """The default storage is a fresh, empty bucket on the S3 server, configured as MEDIA_STORAGE=s3 is."""
+    import boto3
+
+    from config.env import s3_storage_settings
+
+    bucket = S3Bucket(
+        name=f"test-{uuid.uuid4().hex[:16]}",
+        endpoint_url=s3_server,
+        client=boto3.client(
+            "s3",
+            endpoint_url=s3_server,
+            region_name=S3_REGION,
+            aws_access_key_id="test-access-key",
+            aws_secret_access_key="test-secret-key",
+        ),
+    )
+    bucket.client.create_bucket(Bucket=bucket.name)
+    for name, value in s3_storage_settings(bucket.environment).items():
+        setattr(settings, name, value)
+    settings.MEDIA_STORAGE = "s3"
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    return bucket

@@ -12,6 +12,7 @@ are the second line, for whatever reaches gunicorn directly.
 
 import multiprocessing
 import os
+import tempfile
 
 
 def _int(name: str, default: int) -> int:
@@ -86,3 +87,29 @@ control_socket_disable = True
 
 # Uploads are buffered in memory-backed tmp where available, which keeps heartbeat writes fast.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# Prometheus (/metrics, METRICS_ENABLED): each worker process writes its counts to files in one
+# directory, which the page reads together (prometheus-client's multiprocess mode). The variable must
+# be set before a worker imports prometheus-client, hence here, in the master. The directory is emptied
+# at start (a restart begins the counts again, as Prometheus expects of a restarted target), and a
+# worker that exits (a reload, GUNICORN_MAX_REQUESTS) has its counts folded into an archive file, so
+# totals never go down and the directory does not grow with every recycled worker.
+if os.environ.get("METRICS_ENABLED", "").strip().lower() in ("1", "true", "yes", "on"):
+    os.environ.setdefault(
+        "PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), f"procurement-metrics-{os.getpid()}")
+    )
+
+
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        from config.metrics import clear_multiprocess_directory
+
+        clear_multiprocess_directory(directory)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from config.metrics import fold_dead_process
+
+        fold_dead_process(worker.pid)

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
@@ -43,6 +42,7 @@ from config.admin_base import (
     finish_dialog,
     is_partner,
 )
+from config.admin_exports import BackgroundExportMixin
 
 
 class OwnShopsFilter(RelatedDropdownFilter):
@@ -178,7 +178,7 @@ class ProductAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChan
 
 @admin.register(Offer)
 class OfferAdmin(
-    OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChangeMixin, ExportMixin, ModelAdmin
+    OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChangeMixin, BackgroundExportMixin, ModelAdmin
 ):
     visible_rows = offers_visible_to
     resource_classes = [OfferResource]
@@ -241,6 +241,14 @@ class OfferAdmin(
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_export_scope(self, request):
+        # A partner sees the offers of the shops it owns: an export made before it lost a shop holds
+        # that shop's offers, and is then no longer its to download.
+        shops = ",".join(
+            str(pk) for pk in shops_visible_to(request.user).order_by("pk").values_list("pk", flat=True)
+        )
+        return f"{super().get_export_scope(request)};shops={shops if is_partner(request.user) else '*'}"
 
 
 TOGGLE_ACTION = {

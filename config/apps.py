@@ -12,6 +12,9 @@ class ProjectConfig(AppConfig):
     verbose_name = _("Infrastructure")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from config import checks  # noqa: F401  (registers the project's system checks)
+
 
 class AdminConfig(DjangoAdminConfig):
     default = False  # named in INSTALLED_APPS; the `config` app itself is ProjectConfig

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +128,56 @@ def database_from_env(base_dir: Path) -> dict[str, Any]:
         config["OPTIONS"].setdefault("timeout", 20)
         config["CONN_MAX_AGE"] = 0
     return config
+
+
+def s3_storage_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The django-storages settings of `MEDIA_STORAGE=s3`, from its standard `AWS_*` variables.
+
+    Any S3-compatible store: AWS S3, MinIO, Ceph, Yandex Object Storage (`AWS_S3_ENDPOINT_URL`).
+    """
+    from botocore.config import Config
+
+    environ = os.environ if environ is None else environ
+
+    def get(name: str, default: str = "") -> str:
+        return environ.get(name, default).strip()
+
+    bucket = get("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise ValueError("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    addressing_style = get("AWS_S3_ADDRESSING_STYLE") or None
+    signature_version = "s3v4"
+    values: dict[str, Any] = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": get("AWS_S3_ENDPOINT_URL") or None,  # unset: AWS itself
+        "AWS_S3_REGION_NAME": get("AWS_S3_REGION_NAME") or None,
+        # A prefix inside the bucket, so one bucket can serve several installations.
+        "AWS_LOCATION": get("AWS_LOCATION").strip("/"),
+        # `path` for stores without a host name per bucket (MinIO, most on-premises ones).
+        "AWS_S3_ADDRESSING_STYLE": addressing_style,
+        "AWS_S3_SIGNATURE_VERSION": signature_version,
+        # Objects stay private (no public-read ACL is ever set: the bucket's policy decides), and a name
+        # already taken is never overwritten (keys carry a random part as well: config.storage).
+        "AWS_DEFAULT_ACL": None,
+        "AWS_S3_FILE_OVERWRITE": False,
+        "AWS_QUERYSTRING_AUTH": True,
+        # A file read whole (the import engine's price list) is spooled to a local temporary file
+        # above this size instead of being held in memory.
+        "AWS_S3_MAX_MEMORY_SIZE": int(get("AWS_S3_MAX_MEMORY_SIZE") or 8 * 1024 * 1024),
+        # A store that stops answering fails a request or a readiness probe in seconds. (Given a
+        # client config, django-storages no longer applies the addressing style and signature
+        # settings itself: they go here too.)
+        "AWS_S3_CLIENT_CONFIG": Config(
+            s3={"addressing_style": addressing_style},
+            signature_version=signature_version,
+            connect_timeout=int(get("AWS_S3_CONNECT_TIMEOUT") or 3),
+            read_timeout=int(get("AWS_S3_READ_TIMEOUT") or 60),
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    }
+    # Unset keys leave boto3 its own chain (an instance role, ~/.aws/credentials): no secret needs to
+    # be in the environment at all.
+    if get("AWS_ACCESS_KEY_ID"):
+        values["AWS_ACCESS_KEY_ID"] = get("AWS_ACCESS_KEY_ID")
+        values["AWS_SECRET_ACCESS_KEY"] = get("AWS_SECRET_ACCESS_KEY")
+    return values

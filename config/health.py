@@ -1,5 +1,5 @@
 """Health endpoints for load balancers: `/healthz` (the process answers) and `/readyz` (its dependencies do:
-the database, the broker, the shared cache).
+the database, the broker, the shared cache, the storage of kept files).
 
 Both are answered by `HealthCheckMiddleware`, placed first, so a probe that uses the machine's IP
 address as the host or plain HTTP behind the TLS proxy is not refused by `ALLOWED_HOSTS` or redirected
@@ -17,6 +17,9 @@ from django.core.cache import cache
 from django.db import connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from config.metrics_view import metrics
+from config.storage import check_storage
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,9 @@ CHECKS: dict[str, Callable[[], None]] = {
     "database": check_database,
     "broker": check_broker,
     "cache": check_cache,
+    # Uploads are kept there before a worker reads them: a web process that cannot reach it must
+    # leave the rotation rather than accept uploads it cannot keep.
+    "storage": check_storage,
 }
 
 
@@ -87,7 +93,15 @@ def readyz(request: HttpRequest) -> HttpResponse:
     )
 
 
-HEALTH_VIEWS = {"/healthz": healthz, "/healthz/": healthz, "/readyz": readyz, "/readyz/": readyz}
+HEALTH_VIEWS = {
+    "/healthz": healthz,
+    "/healthz/": healthz,
+    "/readyz": readyz,
+    "/readyz/": readyz,
+    # Scrapers, like probes, use the machine's address and plain HTTP on the private network; the page
+    # answers only a token or an allowed address (config.metrics).
+    "/metrics": metrics,
+}
 
 
 class HealthCheckMiddleware:

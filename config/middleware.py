@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from config.api.client_address import client_address
 from config.logging import request_id_var
+from config.metrics import observe_request
 
 logger = logging.getLogger("procurement.request")
 security_logger = logging.getLogger("procurement.security")
@@ -49,7 +50,9 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
-        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        elapsed = time.perf_counter() - started
+        observe_request(request, response, elapsed)
+        duration_ms = round(elapsed * 1000, 1)
         user = getattr(request, "user", None)
         status = response.status_code
         logger.log(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from config.env import (
     database_from_env,
@@ -17,6 +18,7 @@ from config.env import (
     env_networks,
     env_str,
     load_dotenv,
+    s3_storage_settings,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,7 +58,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "knox",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
@@ -163,10 +164,26 @@ USE_TZ = True
 # --- Static and uploaded files -------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Every file the service keeps (uploaded price lists and previews, admin exports) goes through the
+# default storage and nothing else: the local file system under MEDIA_ROOT (one machine), or with
+# MEDIA_STORAGE=s3 an S3-compatible bucket (AWS S3, MinIO, Ceph, Yandex Object Storage...) that every
+# web and worker machine reaches, configured by django-storages' AWS_* variables. Files are never
+# served from a URL: the admin streams them to the users allowed to see them.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "filesystem").strip().lower() or "filesystem"
+if MEDIA_STORAGE not in ("filesystem", "s3"):
+    raise ValueError(f"MEDIA_STORAGE must be filesystem or s3, got {MEDIA_STORAGE!r}")
+if MEDIA_STORAGE == "s3":
+    # AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_S3_REGION_NAME, AWS_ACCESS_KEY_ID,
+    # AWS_SECRET_ACCESS_KEY and a few more (config.env.s3_storage_settings says which and why).
+    globals().update(s3_storage_settings())
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "storages.backends.s3.S3Storage"
+        if MEDIA_STORAGE == "s3"
+        else "django.core.files.storage.FileSystemStorage"
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -188,6 +205,15 @@ PRICE_LIST_IMPORT_STALE_SECONDS = env_int("PRICE_LIST_IMPORT_STALE_SECONDS", 240
 PRICE_LIST_URL_TIMEOUT = env_int("PRICE_LIST_URL_TIMEOUT", 20)
 # Hosts that URL imports may reach even though they resolve to private addresses.
 PRICE_LIST_URL_ALLOWED_HOSTS = env_list("PRICE_LIST_URL_ALLOWED_HOSTS")
+
+# Admin exports (CSV, XLSX) of more rows than this are built by a worker, with a progress page and a
+# download link; smaller ones are written in the request.
+ADMIN_EXPORT_BACKGROUND_ROWS = env_int("ADMIN_EXPORT_BACKGROUND_ROWS", 5000)
+# Kept files are deleted by beat after this long (0: kept for ever): price lists and previews after
+# MEDIA_RETENTION_DAYS (their import records stay, marked), admin exports, which may hold customers'
+# addresses and phones, after ADMIN_EXPORT_RETENTION_HOURS.
+MEDIA_RETENTION_DAYS = env_int("MEDIA_RETENTION_DAYS", 90)
+ADMIN_EXPORT_RETENTION_HOURS = env_int("ADMIN_EXPORT_RETENTION_HOURS", 24)
 
 # --- Email ---------------------------------------------------------------------------------------
 # In development every e-mail is a readable UTF-8 file in EMAIL_FILE_PATH (var/mail/), not base64 on the
@@ -232,6 +258,19 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A queue per kind of work, so a 30-minute import never delays a password-reset e-mail: `imports` for
+# long work (price-list imports, admin exports), `emails` for the outbox, `default` for the rest (short
+# periodic housekeeping). A worker started without `-Q` consumes all three (development); production
+# runs one worker per kind (docs/deployment.md). The names are part of the deployment: keep them.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue("imports"), Queue("emails"), Queue("default")]
+CELERY_TASK_ROUTES = {
+    "partners.tasks.import_price_list_task": {"queue": "imports"},
+    "config.exports.build_admin_export": {"queue": "imports"},
+    "accounts.tasks.send_outbox_email": {"queue": "emails"},
+    "accounts.tasks.sweep_outbox_emails": {"queue": "emails"},
+    "accounts.tasks.send_email": {"queue": "emails"},
+}
 # A task that never reports back within this many seconds is redelivered (Redis visibility timeout);
 # it must exceed the longest import.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
@@ -256,6 +295,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Sends what the outbox still holds: emails whose hand-off to the broker failed, whose retry is
     # due, or whose worker died while sending.
+    "delete-expired-files": {
+        "task": "config.tasks.delete_expired_files",
+        "schedule": env_int("MEDIA_RETENTION_INTERVAL", 3600),
+    },
     "sweep-outbox-emails": {
         "task": "accounts.tasks.sweep_outbox_emails",
         "schedule": env_int("EMAIL_SWEEP_INTERVAL", 60),
@@ -290,7 +333,6 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "config.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
@@ -421,6 +463,16 @@ SECURE_PROXY_SSL_HEADER = (
 )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Metrics -------------------------------------------------------------------------------------
+# `/metrics` (Prometheus) answers only when METRICS_ENABLED, and then only a request with
+# `Authorization: Bearer <METRICS_TOKEN>` or from an address in METRICS_ALLOWED_ADDRESSES (addresses or
+# networks, as config.api.client_address sees the client). Turned on with neither, it answers nobody
+# (and `check` says so). gunicorn collects its processes' numbers with PROMETHEUS_MULTIPROC_DIR
+# (gunicorn.conf.py).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", False)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_ADDRESSES = env_networks("METRICS_ALLOWED_ADDRESSES")
 
 # --- Logging -------------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

@@ -2,13 +2,12 @@
 
 from functools import wraps
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from config.health import healthz, readyz
+from config.metrics_view import metrics
 
 # The docs pages may load nothing from other sites: ReDoc's bundle would fetch its logo from a CDN.
 DOCS_CONTENT_SECURITY_POLICY = (
@@ -32,6 +31,7 @@ def own_files_only(view):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -49,6 +49,3 @@ handler400 = "config.api.errors.bad_request"
 handler403 = "config.api.errors.permission_denied"
 handler404 = "config.api.errors.page_not_found"
 handler500 = "config.api.errors.server_error"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -14,7 +14,6 @@ from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
-from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
@@ -32,6 +31,7 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 from catalog.models import Shop
 from catalog.selectors import shops_visible_to
 from config.admin_base import OfferedFiltersOnlyMixin, finish_dialog, is_partner
+from config.admin_exports import BackgroundExportMixin
 from orders.models import Order, OrderEvent, OrderItem
 from orders.selectors import lines_visible_to, orders_visible_to, with_partner_subtotal
 from orders.services import ALLOWED_TRANSITIONS, cancel_order, transition_order
@@ -270,7 +270,7 @@ def _bulk_move(to_state, name, label, icon):
 
 
 @admin.register(Order)
-class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
+class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     resource_classes = [OrderResource]
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]

@@ -1,12 +1,15 @@
 """Admin of the partners app: price-list uploads with a preview, the import history, and what the supplier
 integration adds to the catalog's shop and offer pages (uploading from a shop, an offer's price history)."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +26,7 @@ from catalog import admin as catalog_admin
 from catalog.models import Offer, Shop
 from catalog.shop_names import shop_name_key
 from config.admin_base import OfferedFiltersOnlyMixin, is_partner, report_validation_error
+from config.storage import download_response
 from partners.forms import PriceListUploadForm
 from partners.importing.submit import Submitted, submit_previewed_import, submit_price_list
 from partners.models import PriceHistory, PriceListImport
@@ -201,7 +205,7 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
                 ]
             },
         ),
-        (_("File"), {"fields": ["file_link", "file_name", "file_size", "file_sha256"]}),
+        (_("File"), {"fields": ["file_link", "file_name", "file_size", "file_sha256", "file_expired_at"]}),
         (
             _("Result"),
             {
@@ -266,6 +270,11 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
 
     @display(description=_("file"))
     def file_link(self, obj):
+        if obj.file_expired_at:
+            return gettext("Deleted on %(date)s: files are kept %(days)s days after their upload.") % {
+                "date": date_format(timezone.localtime(obj.file_expired_at), "SHORT_DATE_FORMAT"),
+                "days": settings.MEDIA_RETENTION_DAYS,
+            }
         if not obj.file:
             return "—"
         url = reverse("admin:partners_pricelistimport_download", args=[obj.pk])
@@ -395,10 +404,16 @@ class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelA
 
     def download_view(self, request, object_id):
         price_list_import = self.get_visible_import(request, object_id)
+        if price_list_import.file_expired_at:
+            raise Http404(gettext("The file of this import was deleted after the retention period."))
         if not price_list_import.file:
             raise Http404(gettext("This import has no file."))
-        return FileResponse(
-            price_list_import.file.open("rb"),
-            as_attachment=True,
-            filename=price_list_import.file_name or price_list_import.file.name.rsplit("/", 1)[-1],
-        )
+        try:
+            return download_response(
+                price_list_import.file.name,
+                filename=price_list_import.file_name or price_list_import.file.name.rsplit("/", 1)[-1],
+                size=price_list_import.file_size or None,
+                content_type="application/x-yaml; charset=utf-8",
+            )
+        except FileNotFoundError:
+            raise Http404(gettext("The file of this import is no longer kept.")) from None

@@ -45,6 +45,8 @@ class PriceListImport(models.Model):
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     file_size = models.PositiveBigIntegerField(_("file size"), default=0)
     file_sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    # When the kept file was deleted after MEDIA_RETENTION_DAYS (partners.retention); the record stays.
+    file_expired_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
     is_dry_run = models.BooleanField(_("dry run"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True

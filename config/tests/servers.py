@@ -56,6 +56,11 @@ def production_environment(*, database_url: str, **overrides: str) -> dict[str, 
         "TRUSTED_PROXIES",
         "THROTTLE_",
         "PROCUREMENT_ROLE",
+        "METRICS_",
+        "PROMETHEUS_",
+        "MEDIA_",
+        "AWS_",
+        "ADMIN_EXPORT_",
         # Set by the browser tests for Playwright's event loop; Django's deploy check flags it.
         "DJANGO_ALLOW_ASYNC_UNSAFE",
     )

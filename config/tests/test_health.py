@@ -43,7 +43,7 @@ def test_readyz_is_ready_when_database_answers_and_tasks_run_eagerly(client, set
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "broker": "ok", "cache": "ok"},
+        "checks": {"database": "ok", "broker": "ok", "cache": "ok", "storage": "ok"},
     }
 
 
@@ -56,7 +56,7 @@ def test_readyz_fails_with_503_naming_the_broker_when_its_port_is_closed(client,
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "ok", "broker": "unavailable", "cache": "ok"},
+        "checks": {"database": "ok", "broker": "unavailable", "cache": "ok", "storage": "ok"},
     }
     assert b"not-logged" not in response.content
 
@@ -75,7 +75,7 @@ def test_readyz_fails_with_503_naming_the_database_when_it_cannot_query(client, 
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "unavailable", "broker": "ok", "cache": "ok"},
+        "checks": {"database": "unavailable", "broker": "ok", "cache": "ok", "storage": "ok"},
     }
 
 
@@ -108,5 +108,47 @@ def test_readyz_fails_with_503_naming_the_cache_when_redis_is_unreachable(client
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "ok", "broker": "ok", "cache": "unavailable"},
+        "checks": {"database": "ok", "broker": "ok", "cache": "unavailable", "storage": "ok"},
     }
+
+
+@pytest.mark.django_db
+@pytest.mark.s3
+def test_readyz_reads_the_bucket_and_writes_its_probe_only_once(client, settings, s3_bucket):
+    settings.CELERY_BROKER_URL = ""
+
+    first = client.get("/readyz")
+    second = client.get("/readyz")
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.json()["checks"]["storage"] == "ok"
+    assert s3_bucket.keys() == ["health/readyz-probe.txt"]
+
+
+@pytest.mark.django_db
+@pytest.mark.s3
+def test_readyz_fails_with_503_naming_the_storage_when_the_bucket_is_unreachable(client, settings, s3_bucket):
+    settings.CELERY_BROKER_URL = ""
+    settings.AWS_S3_ENDPOINT_URL = f"http://127.0.0.1:{closed_port()}"
+    settings.STORAGES = {**settings.STORAGES}  # a new storage object, for the new endpoint
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "broker": "ok", "cache": "ok", "storage": "unavailable"},
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_fails_naming_the_storage_when_media_root_cannot_be_written(client, settings, tmp_path):
+    settings.CELERY_BROKER_URL = ""
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the media directory should be")
+    settings.MEDIA_ROOT = blocked / "media"
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == "unavailable"

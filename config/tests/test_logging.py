@@ -26,8 +26,15 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from config.celery import app as celery_app
-from config.logging import JsonFormatter, RedactSecretsFilter, RequestContextFilter, redact, redact_text
-from config.tests.logging_tasks import TASK_NAME, send_reset_email_that_fails
+from config.logging import (
+    JsonFormatter,
+    RedactSecretsFilter,
+    RequestContextFilter,
+    redact,
+    redact_text,
+    request_id_var,
+)
+from config.tests.logging_tasks import LOGGING_TASK_NAME, TASK_NAME, log_a_line, send_reset_email_that_fails
 from config.tests.servers import BASE_DIR, production_environment, stop
 
 SECRET_TOKEN = "8f2a9c3e5b7d1f4a6c8e0b2d4f6a8c0e"
@@ -437,6 +444,74 @@ def test_a_celery_worker_logs_no_task_argument_or_secret_of_a_failed_or_unknown_
     assert {name: value for name, value in secret.items() if value in written} == {}
     assert "send_reset_email_that_fails" in written
     assert "[REDACTED]" in written
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(
+    not BROKER_URL, reason="needs a Redis broker: set TEST_CELERY_BROKER_URL=redis://127.0.0.1:6379/15"
+)
+def test_a_worker_logs_a_task_with_the_id_of_the_request_that_queued_it_and_no_other(tmp_path, monkeypatch):
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app.conf, "broker_url", BROKER_URL)
+    monkeypatch.setattr(celery_app, "_pool", None)
+    monkeypatch.setattr(celery_app.amqp, "_producer_pool", None)
+    output = tmp_path / "worker.out"
+    environment = production_environment(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", CELERY_BROKER_URL=BROKER_URL
+    )
+    worker = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            WORKER_QUEUE,
+            "--include",
+            "config.tests.logging_tasks",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"request-id-test-{os.getpid()}@%h",
+        ],
+        cwd=BASE_DIR,
+        env=environment,
+        stdout=output.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for_text(output, "ready.", process=worker)
+        token = request_id_var.set("req-4f2a9c3e")  # as RequestLogMiddleware does for a request
+        try:
+            log_a_line.apply_async(kwargs={"label": "queued by a request"}, queue=WORKER_QUEUE)
+        finally:
+            request_id_var.reset(token)
+        token = request_id_var.set("")  # outside any request (this thread served requests before)
+        try:
+            log_a_line.apply_async(kwargs={"label": "queued by beat"}, queue=WORKER_QUEUE)
+        finally:
+            request_id_var.reset(token)
+        wait_for_text(output, "task line queued by beat", process=worker)
+    finally:
+        stop(worker)
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    lines = [
+        json.loads(line) for line in output.read_text(encoding="utf-8").splitlines() if line.startswith("{")
+    ]
+    task_lines = {
+        line["message"]: line.get("request_id") for line in lines if line["logger"] == "procurement.tests"
+    }
+    assert task_lines == {"task line queued by a request": "req-4f2a9c3e", "task line queued by beat": None}
+    succeeded = [
+        line for line in lines if "succeeded in" in line["message"] and LOGGING_TASK_NAME in line["message"]
+    ]
+    assert [line.get("request_id") for line in succeeded] == ["req-4f2a9c3e", None]
 
 
 def wait_for_text(path: Path, text: str, *, process: subprocess.Popen, timeout: float = 60) -> None:

@@ -62,3 +62,23 @@ def test_debug_flag_rejects_nonsense(monkeypatch):
     monkeypatch.setenv("DEBUG_FLAG", "maybe")
     with pytest.raises(ValueError, match="DEBUG_FLAG must be True or False"):
         env_bool("DEBUG_FLAG", default=True)
+
+
+@pytest.mark.parametrize(
+    ("task_name", "queue"),
+    [
+        ("partners.tasks.import_price_list_task", "imports"),
+        ("config.exports.build_admin_export", "imports"),
+        ("accounts.tasks.send_outbox_email", "emails"),
+        ("accounts.tasks.sweep_outbox_emails", "emails"),
+        ("accounts.tasks.send_email", "emails"),
+        ("partners.tasks.resume_stale_imports", "default"),
+        ("accounts.tasks.clean_expired_tokens", "default"),
+        ("config.tasks.delete_expired_files", "default"),
+    ],
+)
+def test_each_kind_of_work_is_routed_to_its_own_queue(task_name, queue):
+    from config.celery import app
+
+    assert app.amqp.router.route({}, task_name)["queue"].name == queue
+    assert {declared.name for declared in app.conf.task_queues} == {"imports", "emails", "default"}

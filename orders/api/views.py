@@ -18,6 +18,7 @@ from accounts.models import Contact
 from config.api.errors import ApiErrorSerializer
 from config.api.permissions import IsPartner
 from config.api.query_parameters import DeclaredQueryParametersMixin
+from config.metrics import ORDERS_PLACED
 from orders import selectors, services
 from orders.api.serializers import (
     BasketAddInputSerializer,
@@ -198,6 +199,8 @@ class OrderConfirmView(APIView):
             phone=data["phone"],
             contact=contact,
         )
+        # The service's transaction has committed (requests are not atomic): the order is placed.
+        ORDERS_PLACED.inc()
         return _order_detail_response(request.user, order.pk)
 
 

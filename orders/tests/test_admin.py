@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
+from config.models import AdminExport
 from orders.models import Order, OrderEvent, OrderItem
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
@@ -332,6 +333,26 @@ def test_export_xlsx(client, manager, order):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response.content[:2] == b"PK"
+
+
+def test_a_large_order_export_runs_as_a_task_and_its_file_holds_the_filtered_orders(
+    client, manager, order, shop_a, settings
+):
+    settings.ADMIN_EXPORT_BACKGROUND_ROWS = 0
+    other = place_order(offers_and_quantities=[(OfferFactory(shop=shop_a), 1)], state=Order.State.SENT)
+    url = reverse("admin:orders_order_export") + "?state__exact=new"
+
+    response = client.post(url, {"format": "0", "resource": "0"})
+
+    export = AdminExport.objects.get()
+    assert response["Location"] == reverse("admin:orders_order_export_job", args=[export.pk])
+    download = client.get(reverse("admin:orders_order_export_download", args=[export.pk]))
+    rows = b"".join(download.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert download["Content-Type"] == "text/csv; charset=utf-8"
+    assert len(rows) == 2
+    assert rows[1].startswith(f"{order.pk},")
+    assert "ivan@example.com" in rows[1]
+    assert all(not row.startswith(f"{other.pk},") for row in rows)
 
 
 # --- partners ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ IMPORT = {
     "source_url": "",
     "file_name": "price.yaml",
     "file_size": 966,
+    "file_expired_at": None,
     "counts": COUNTS,
     "goods_total": 3,
     "goods_processed": 3,

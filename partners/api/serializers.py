@@ -112,6 +112,13 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
         help_text=_("With status `superseded`: the newer upload of the same shop that was applied first."),
     )
     errors = ImportErrorOutputSerializer(many=True)
+    file_expired_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=_(
+            "When the kept file was deleted (files are kept MEDIA_RETENTION_DAYS days, 90 by default); "
+            "null while it is kept. The import record itself is never deleted."
+        ),
+    )
     plan = serializers.DictField(
         help_text=_(
             "Summary of the plan: counts, price changes, the first changed offers (old → new price and "
@@ -131,6 +138,7 @@ class PriceListImportOutputSerializer(serializers.ModelSerializer):
             "source_url",
             "file_name",
             "file_size",
+            "file_expired_at",
             "counts",
             "goods_total",
             "goods_processed",

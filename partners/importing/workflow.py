@@ -34,6 +34,7 @@ from accounts.models import User
 from catalog.models import Shop
 from catalog.services import create_shop, find_shop_by_name
 from catalog.shop_names import clean_shop_name
+from config.storage import unique_name
 from partners.importing.apply import apply_plan
 from partners.importing.plan import ImportPlan, plan_import
 from partners.importing.progress import Progress
@@ -94,7 +95,9 @@ def keep_price_list_file(*, price_list_import: PriceListImport, content: bytes, 
     record.file_size = len(content)
     record.file_sha256 = hashlib.sha256(content).hexdigest()
     record.file.save(
-        name if name.endswith((".yaml", ".yml")) else f"{name}.yaml", ContentFile(content), save=False
+        unique_name(name if name.endswith((".yaml", ".yml")) else f"{name}.yaml"),
+        ContentFile(content),
+        save=False,
     )
 
 
@@ -109,8 +112,17 @@ def prepare_previewed_import(*, preview: PriceListImport, actor: User) -> PriceL
         raise ValidationError(_("Only a succeeded preview (dry run) can be applied."), code="not_a_preview")
     if not (actor.is_manager or actor.pk == preview.partner_id):
         raise ValidationError(_("You cannot apply another partner's price list."), code="forbidden")
-    with preview.file.open("rb") as stream:
-        content = stream.read()
+    expired = ValidationError(
+        _("The file of this preview was deleted after the retention period; upload it again."),
+        code="file_expired",
+    )
+    if not preview.file:
+        raise expired
+    try:
+        with preview.file.open("rb") as stream:
+            content = stream.read()
+    except FileNotFoundError:
+        raise expired from None
     record = create_price_list_import(
         partner=preview.partner,
         content=content,

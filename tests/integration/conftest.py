@@ -24,6 +24,13 @@ NEEDS_A_WORKER = [
 ]
 
 
+def purge_queues() -> None:
+    """Empty every queue of the app (imports, emails, default) on the test broker."""
+    with app.connection_for_write() as connection:
+        for queue in app.conf.task_queues:
+            connection.default_channel.queue_purge(queue.name)
+
+
 def forget_broker_connections() -> None:
     """Drop the app's cached connection and producer pools, so they are rebuilt for the current broker.
 
@@ -44,8 +51,7 @@ def worker():
     database["CONN_MAX_AGE"] = 0
     app.conf.update(broker_url=BROKER_URL, task_always_eager=False)
     forget_broker_connections()
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge(app.conf.task_default_queue)
+    purge_queues()
     from celery.contrib.testing.worker import start_worker
 
     try:

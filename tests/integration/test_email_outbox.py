@@ -30,7 +30,7 @@ from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from config.celery import app
 from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
-from tests.integration.conftest import BROKER_URL, NEEDS_A_WORKER
+from tests.integration.conftest import BROKER_URL, NEEDS_A_WORKER, purge_queues
 
 # Nothing listens on port 1: connecting is refused at once, like a broker that is down.
 UNREACHABLE_BROKER_URL = "redis://127.0.0.1:1/0"
@@ -81,8 +81,7 @@ def worker(transactional_db, tmp_path):
     }
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     point_the_app_at(BROKER_URL)
-    with app.connection_for_write() as broker:
-        broker.default_channel.queue_purge(app.conf.task_default_queue)
+    purge_queues()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
