@@ -18,6 +18,9 @@ from partners.models import PriceHistory, PriceListImport
 
 pytestmark = pytest.mark.django_db
 
+# The shop page's inline of delivery costs per city, sent empty.
+NO_DELIVERY_RATES = {"delivery_rates-TOTAL_FORMS": "0", "delivery_rates-INITIAL_FORMS": "0"}
+
 PRICE_LIST = """\
 shop: Чайная лавка
 categories:
@@ -119,7 +122,9 @@ def test_manager_assigns_a_shop_owner_among_partner_users(client, shop, other_pa
 
     page = client.get(url)
     owner_choices = {str(choice[0]) for choice in page.context["adminform"].form.fields["owner"].choices}
-    response = client.post(url, {"name": shop.name, "owner": other_partner.pk, "url": ""})
+    response = client.post(
+        url, {"name": shop.name, "owner": other_partner.pk, "url": "", **NO_DELIVERY_RATES}
+    )
 
     assert response.status_code == 302
     shop.refresh_from_db()
@@ -713,7 +718,7 @@ def test_manager_adds_a_shop_under_an_honest_name_trimmed_with_its_key(client, p
 
     response = client.post(
         reverse("admin:catalog_shop_add"),
-        {"name": "  Кофейня\u00a0на углу ", "owner": partner.pk, "url": ""},
+        {"name": "  Кофейня\u00a0на углу ", "owner": partner.pk, "url": "", **NO_DELIVERY_RATES},
     )
 
     assert response.status_code == 302
@@ -725,7 +730,8 @@ def test_partner_may_change_the_case_of_its_own_shop_name(client, partner, shop)
     client.force_login(partner)
 
     response = client.post(
-        reverse("admin:catalog_shop_change", args=[shop.pk]), {"name": "ЧАЙНАЯ ЛАВКА", "url": ""}
+        reverse("admin:catalog_shop_change", args=[shop.pk]),
+        {"name": "ЧАЙНАЯ ЛАВКА", "url": "", **NO_DELIVERY_RATES},
     )
 
     assert response.status_code == 302
