@@ -307,6 +307,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Orders and their shipments both have a `state`, with different choices: each set gets its name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "orders.models.Order.State",
+        "ShipmentStateEnum": "orders.models.Shipment.State",
+        "ShipmentMoveEnum": "orders.api.serializers.MOVES",
+    },
 }
 
 # --- Cache ---------------------------------------------------------------------------------------
@@ -424,6 +430,13 @@ UNFOLD = {
                         "link": reverse_lazy("admin:orders_order_changelist"),
                         "badge": "config.dashboard.new_orders_badge",
                         "permission": "config.dashboard.can_view_orders",
+                    },
+                    {
+                        "title": _("Shipments"),
+                        "icon": "local_shipping",
+                        "link": reverse_lazy("admin:orders_shipment_changelist"),
+                        "badge": "config.dashboard.new_shipments_badge",
+                        "permission": "config.dashboard.can_view_shipments",
                     },
                 ],
             },

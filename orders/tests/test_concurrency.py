@@ -14,8 +14,9 @@ from django.db import connection
 from accounts.tests.factories import ManagerFactory, UserFactory
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory
+from orders.fulfilment import transition_order
 from orders.models import Order, OrderEvent, OrderItem
-from orders.services import add_to_basket, confirm_order, transition_order
+from orders.services import add_to_basket, confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

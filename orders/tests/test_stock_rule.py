@@ -7,8 +7,9 @@ import pytest
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
+from orders.fulfilment import transition_order
 from orders.models import Order
-from orders.services import add_to_basket, confirm_order, transition_order
+from orders.services import add_to_basket, confirm_order
 from partners.importing.workflow import create_price_list_import, run_price_list_import
 from partners.models import PriceListImport
 from partners.tests.data_files import DATA
