@@ -1,11 +1,11 @@
-"""The "Partners" group may open the shipments pages and move shipments; the orders selectors decide
-which shipments it sees (its own shops')."""
+"""The "Partners" group may open the shipments pages, move shipments and read their history; the orders
+selectors and admins decide which shipments and events it sees (its own shops')."""
 
 from django.db import migrations
 
 from accounts.partner_permissions import grant_partner_permissions, revoke_partner_permissions
 
-CODENAMES = ["view_shipment", "change_shipment"]
+CODENAMES = ["view_shipment", "change_shipment", "view_orderevent"]
 
 
 def grant(apps, schema_editor):
