@@ -98,11 +98,16 @@ def partners_group(db):
     """The "Partners" group as its data migration makes it; a flush by an earlier transactional test
     may have emptied the tables, so it is put back here rather than trusted to be present."""
     from django.contrib.auth.models import Group, Permission
+    from django.db.migrations.loader import MigrationLoader
 
-    migration = importlib.import_module("accounts.migrations.0002_partners_group")
     group, _ = Group.objects.get_or_create(name="Partners")
-    for app_label, codenames in migration.PARTNER_PERMISSIONS.items():
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
+    # Each app grants its own permissions from a migration that names them in `CODENAMES`.
+    for (app_label, _name), migration in MigrationLoader(
+        None, ignore_no_migrations=True
+    ).disk_migrations.items():
+        codenames = getattr(importlib.import_module(migration.__module__), "CODENAMES", None)
+        if codenames:
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
     return group
