@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt install install-dev migrate demo messages bench-import bench-api bench-slow-clients clean
+.PHONY: run test lint fmt install install-dev migrate demo messages bench-import bench-api bench-orders bench-slow-clients clean
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-import: install-dev
 
 bench-api: install-dev
 	$(PY) bench/api_bench.py
+
+bench-orders: install-dev
+	$(PY) bench/orders_bench.py $(BENCH_ARGS)
 
 bench-slow-clients: install-dev
 	$(PY) bench/slow_clients_bench.py $(BENCH_ARGS)

@@ -80,6 +80,8 @@ class OrderResource(resources.ModelResource):
             "phone",
             "city",
             "delivery_address",
+            "goods_total",
+            "delivery_total",
             "total",
             "shops",
             "created_at",
@@ -386,7 +388,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
         return [
             (None, {"fields": ["current_state", "user", "customer_name", "email", "phone"]}),
             (_("Delivery"), {"fields": ["city", "delivery_address", "contact"]}),
-            (_("Amount"), {"fields": ["total_display"]}),
+            (_("Amount"), {"fields": ["goods_display", "delivery_display", "total_display"]}),
             (_("Dates"), {"fields": ["created_at", "confirmed_at", "updated_at"]}),
         ]
 
@@ -456,6 +458,14 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
     @display(description=_("total"), ordering="total")
     def total_display(self, obj):
         return money(obj.total)
+
+    @display(description=_("goods"))
+    def goods_display(self, obj):
+        return money(obj.goods_total)
+
+    @display(description=_("delivery"))
+    def delivery_display(self, obj):
+        return money(obj.delivery_total)
 
     @display(description=_("your subtotal"))
     def partner_subtotal_display(self, obj):
