@@ -64,12 +64,19 @@ class Shop(models.Model):
     is_accepting_orders = models.BooleanField(_("accepting orders"), default=True)
     # The delivery tariff: a cost per city (`DeliveryRate`), this cost for every other city, and free
     # delivery of a part of an order worth at least `free_delivery_from` (no threshold: never free).
+    # Database defaults too, so a row written without the ORM (another tool, a raw insert) still gets them.
     city = models.CharField(
-        _("city"), max_length=CITY_MAX_LENGTH, blank=True, help_text=_("Where the shop ships from.")
+        _("city"),
+        max_length=CITY_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Where the shop ships from."),
     )
     default_delivery_cost = models.DecimalField(
         _("delivery to other cities"),
         default=Decimal("0"),
+        db_default=Decimal("0"),
         help_text=_("The delivery cost to a city that has no cost of its own below. Empty: free."),
         **DELIVERY_MONEY,
     )

@@ -32,12 +32,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='shop',
             name='city',
-            field=models.CharField(blank=True, help_text='Where the shop ships from.', max_length=100, verbose_name='city'),
+            field=models.CharField(blank=True, db_default='', default='', help_text='Where the shop ships from.', max_length=100, verbose_name='city'),
         ),
         migrations.AddField(
             model_name='shop',
             name='default_delivery_cost',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0'), help_text='The delivery cost to a city that has no cost of its own below. Empty: free.', max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='delivery to other cities'),
+            field=models.DecimalField(db_default=Decimal('0'), decimal_places=2, default=Decimal('0'), help_text='The delivery cost to a city that has no cost of its own below. Empty: free.', max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='delivery to other cities'),
         ),
         migrations.AddField(
             model_name='shop',

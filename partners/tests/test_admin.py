@@ -782,7 +782,8 @@ def test_a_look_alike_created_between_the_form_check_and_the_save_gets_the_form_
     thread.start()
     assert inserted.wait(timeout=20)
     response = client.post(
-        reverse("admin:catalog_shop_add"), {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": ""}
+        reverse("admin:catalog_shop_add"),
+        {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": "", **NO_DELIVERY_RATES},
     )
     thread.join(timeout=30)
 
