@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin, TabularInline
+from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import DropdownFilter
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
@@ -33,8 +33,9 @@ from orders.admin.common import (
     money,
     state_label_html,
 )
+from orders.admin.inlines import ShipmentEventInline, ShipmentLineInline
 from orders.fulfilment import SHIPMENT_TRANSITIONS, clean_tracking_number, move_shipment
-from orders.models import OrderEvent, OrderItem, Shipment
+from orders.models import Shipment
 from orders.selectors import shipments_visible_to
 
 State = Shipment.State
@@ -79,58 +80,6 @@ class ShipmentShopFilter(DropdownFilter):
         if value not in {pk for pk, _name in self.lookup_choices}:
             raise IncorrectLookupParameters("a shop that is not offered")
         return queryset.filter(shop_id=int(value))
-
-
-class ShipmentLineInline(TabularInline):
-    model = OrderItem
-    fk_name = "shipment"
-    show_title = False
-    extra = 0
-    fields = ["product_name", "external_id", "quantity", "price", "line_total"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("order lines (price at order time)")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("offer__product")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @display(description=_("product"))
-    def product_name(self, obj):
-        return obj.offer.product.name
-
-    @display(description=_("external id"))
-    def external_id(self, obj):
-        return obj.offer.external_id
-
-    @display(description=_("sum"))
-    def line_total(self, obj):
-        return money(obj.price * obj.quantity)
-
-
-class ShipmentEventInline(TabularInline):
-    model = OrderEvent
-    fk_name = "shipment"
-    show_title = False
-    extra = 0
-    fields = ["created_at", "actor", "from_state", "to_state", "note"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("state history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _move_dialog(to_state, *, detail: bool):
