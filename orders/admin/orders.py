@@ -373,13 +373,17 @@ class OrderAdmin(OfferedFiltersOnlyMixin, ExportMixin, ModelAdmin):
     def cancel_one(self, request, object_id, *, reason: str) -> bool:
         order = self.get_visible_order(request, object_id)
         try:
-            cancel_order(order=order, actor=request.user, reason=reason)
+            canceled = cancel_order(order=order, actor=request.user, reason=reason)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return False
-        self.message_user(
-            request, gettext("Order #%(id)s was canceled.") % {"id": order.pk}, messages.SUCCESS
-        )
+        if canceled.state == State.CANCELED:
+            message = gettext("Order #%(id)s was canceled.") % {"id": order.pk}
+        else:
+            message = gettext(
+                "The shipments of order #%(id)s not sent yet were canceled; the order is “%(state)s”."
+            ) % {"id": order.pk, "state": canceled.get_state_display()}
+        self.message_user(request, message, messages.SUCCESS)
         return True
 
     def move_many(self, request, queryset, to_state, *, note: str = "", cancel: bool = False) -> None:

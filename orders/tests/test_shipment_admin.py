@@ -433,3 +433,25 @@ def test_the_orders_own_move_moves_every_shipment_that_can(client, order, svyazn
         "Евросеть": "confirmed",
     }
     assert Order.objects.get(pk=order.pk).state == "confirmed"
+
+
+def test_canceling_an_order_with_a_sent_shipment_cancels_the_rest_and_says_so(
+    client, order, svyaznoy, euroset
+):
+    shipment = shipment_of(order, svyaznoy)
+    for state in ["confirmed", "assembled", "sent"]:
+        move_shipment(shipment=shipment, to_state=state, actor=svyaznoy.owner)
+    client.force_login(ManagerFactory())
+
+    response = client.post(
+        reverse("admin:orders_order_cancel_detail", args=[order.pk]),
+        {"_form_submitted": "True", "reason": "Клиент отказался"},
+    )
+
+    assert dict(order.shipments.values_list("shop__name", "state")) == {
+        "Связной": "sent",
+        "Евросеть": "canceled",
+    }
+    assert messages_of(response) == [
+        ("success", f"The shipments of order #{order.pk} not sent yet were canceled; the order is “Sent”.")
+    ]
