@@ -34,9 +34,15 @@ def into_shipments(apps, schema_editor):
     )
     line_sum = ExpressionWrapper(F("price") * F("quantity"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
-    order_rows = list(placed.order_by("pk").values_list("pk", "state", "confirmed_at", "created_at"))
-    for start in range(0, len(order_rows), CHUNK):
-        chunk = {pk: (state, confirmed_at or created_at) for pk, state, confirmed_at, created_at in order_rows[start : start + CHUNK]}
+    last_pk = 0
+    while True:  # a thousand orders at a time, whatever their number
+        order_rows = list(
+            placed.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "state", "confirmed_at", "created_at")[:CHUNK]
+        )
+        if not order_rows:
+            break
+        last_pk = order_rows[-1][0]
+        chunk = {pk: (state, confirmed_at or created_at) for pk, state, confirmed_at, created_at in order_rows}
         moves: dict[int, dict[str, object]] = {}
         reasons: dict[int, str] = {}
         for order_id, to_state, when, note in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -64,7 +65,14 @@ def historical_models(targets):
     return executor.loader.project_state(targets[0]).apps
 
 
-def test_existing_orders_become_one_shipment_per_shop_in_the_orders_state_delivered_for_nothing():
+@pytest.mark.parametrize("chunk", [1, 1000])
+def test_existing_orders_become_one_shipment_per_shop_in_the_orders_state_delivered_for_nothing(
+    monkeypatch, chunk
+):
+    # The migration works a chunk of orders at a time; with chunks of one, every order is its own.
+    monkeypatch.setattr(
+        importlib.import_module("orders.migrations.0005_orders_into_shipments"), "CHUNK", chunk
+    )
     customer, manager = UserFactory(), ManagerFactory()
     shop_a, shop_b = ShopFactory(name="Связной"), ShopFactory(name="Евросеть")
     phone = OfferFactory(shop=shop_a, price=Decimal("1000.00"))
