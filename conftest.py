@@ -44,31 +44,29 @@ def _test_settings(settings, tmp_path, monkeypatch):
     cache.clear()
 
 
-# Each app grants the "Partners" group its own admin permissions from a migration (accounts only
-# creates the group); these are those migrations.
-PARTNER_PERMISSION_MIGRATIONS = (
-    ("catalog", "catalog.migrations.0007_partners_group_permissions"),
-    ("partners", "partners.migrations.0007_partners_group_permissions"),
-    ("orders", "orders.migrations.0003_partners_group_permissions"),
-)
-
-
 @pytest.fixture
 def partners_group(db):
     """The "Partners" group as the migrations make it. A transactional test's flush empties the tables
-    (Django puts the permissions back, not the group), so tests that need it ask for it here."""
+    (Django puts the permissions back, not the group), so tests that need it ask for it here.
+
+    Each app grants the group its own admin permissions from migrations that name them in `CODENAMES`
+    (accounts only creates the group): every such migration on disk is read.
+    """
     import importlib
 
     from django.contrib.auth.models import Group, Permission
+    from django.db.migrations.loader import MigrationLoader
 
     from accounts.partner_permissions import PARTNERS_GROUP
 
     group, _created = Group.objects.get_or_create(name=PARTNERS_GROUP)
-    for app_label, module in PARTNER_PERMISSION_MIGRATIONS:
-        codenames = importlib.import_module(module).CODENAMES
-        group.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
+    migrations = MigrationLoader(None, ignore_no_migrations=True).disk_migrations
+    for (app_label, _name), migration in migrations.items():
+        codenames = getattr(importlib.import_module(migration.__module__), "CODENAMES", None)
+        if codenames:
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+            )
     return group
 
 

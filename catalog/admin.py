@@ -25,9 +25,10 @@ from unfold.decorators import action, display
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from catalog.forms import ShopAdminForm
-from catalog.models import Category, Offer, Product, Shop
+from catalog.forms import DeliveryRateForm, DeliveryRateFormSet, ShopAdminForm
+from catalog.models import Category, DeliveryRate, Offer, Product, Shop
 from catalog.selectors import (
+    delivery_rates_visible_to,
     low_in_stock,
     low_stock_threshold,
     offers_visible_to,
@@ -263,6 +264,19 @@ TOGGLE_ACTION = {
 }
 
 
+class DeliveryRateInline(VisibleRowsMixin, TabularInline):
+    """The shop's delivery cost per city, edited on the shop's page by managers and by its partner."""
+
+    model = DeliveryRate
+    visible_rows = delivery_rates_visible_to
+    form = DeliveryRateForm
+    formset = DeliveryRateFormSet
+    fields = ["city", "cost"]
+    extra = 0
+    tab = True
+    verbose_name_plural = _("delivery costs per city")
+
+
 @admin.register(Shop)
 class ShopAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
     visible_rows = shops_visible_to
@@ -275,7 +289,11 @@ class ShopAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
     readonly_fields = ["is_accepting_orders", "created_at"]
     actions_row = ["toggle_accepting_orders_row"]
     actions_detail = ["toggle_accepting_orders_detail"]
-    fields = ["name", "owner", "url", "is_accepting_orders", "created_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "owner", "url", "is_accepting_orders", "created_at"]}),
+        (_("Delivery tariff"), {"fields": ["city", "default_delivery_cost", "free_delivery_from"]}),
+    ]
+    inlines = [DeliveryRateInline]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

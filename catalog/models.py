@@ -1,10 +1,18 @@
-"""What is sold, by whom, at what price: categories, products, partner shops and their offers."""
+"""What is sold, by whom, at what price: categories, products, partner shops (with their delivery
+tariffs) and their offers."""
+
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from catalog.cities import CITY_MAX_LENGTH, city_key
 from catalog.shop_names import KEY_MAX_LENGTH, shop_name_key
+
+# A delivery cost or threshold: up to 9,999,999,999.99, never negative.
+DELIVERY_MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
 class Category(models.Model):
@@ -54,6 +62,33 @@ class Shop(models.Model):
     )
     url = models.URLField(_("website"), blank=True)
     is_accepting_orders = models.BooleanField(_("accepting orders"), default=True)
+    # The delivery tariff: a cost per city (`DeliveryRate`), this cost for every other city, and free
+    # delivery of a part of an order worth at least `free_delivery_from` (no threshold: never free).
+    # Database defaults too, so a row written without the ORM (another tool, a raw insert) still gets them.
+    city = models.CharField(
+        _("city"),
+        max_length=CITY_MAX_LENGTH,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Where the shop ships from."),
+    )
+    default_delivery_cost = models.DecimalField(
+        _("delivery to other cities"),
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text=_("The delivery cost to a city that has no cost of its own below. Empty: free."),
+        **DELIVERY_MONEY,
+    )
+    free_delivery_from = models.DecimalField(
+        _("free delivery from"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Goods of this shop worth at least this much in one order are delivered free. Empty: never."
+        ),
+        **DELIVERY_MONEY,
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -61,6 +96,13 @@ class Shop(models.Model):
         verbose_name_plural = _("shops")
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(default_delivery_cost__gte=0), name="shop_default_delivery_cost_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(free_delivery_from__isnull=True) | models.Q(free_delivery_from__gte=0),
+                name="shop_free_delivery_from_gte_0",
+            ),
             models.UniqueConstraint(
                 fields=["name_key"],
                 name="shop_name_key_unique",
@@ -80,6 +122,45 @@ class Shop(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "name_key"}
+        super().save(*args, **kwargs)
+
+
+class DeliveryRate(models.Model):
+    """What a shop charges to deliver to one city (cities compare as `catalog.cities.city_key` says)."""
+
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.CASCADE, related_name="delivery_rates"
+    )
+    city = models.CharField(_("city"), max_length=CITY_MAX_LENGTH)
+    # Derived from the city on every save: the unique constraint is on it, so "Москва", " москва " and
+    # "МОСКВА" are one city of a tariff, and "Орёл" is "Орел".
+    city_key = models.CharField(_("city as compared"), max_length=CITY_MAX_LENGTH, editable=False)
+    cost = models.DecimalField(_("delivery cost"), **DELIVERY_MONEY)
+
+    class Meta:
+        verbose_name = _("delivery cost")
+        verbose_name_plural = _("delivery costs")
+        ordering = ["shop", "cost", "city"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "city_key"],
+                name="delivery_rate_unique_city",
+                violation_error_message=_("This shop already has a delivery cost for this city."),
+            ),
+            models.CheckConstraint(condition=models.Q(cost__gte=0), name="delivery_rate_cost_gte_0"),
+            models.CheckConstraint(condition=~models.Q(city_key=""), name="delivery_rate_city_key_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} → {self.city}: {self.cost}"
+
+    def save(self, *args, **kwargs):
+        # A derived column, as `Shop.name_key`: every path that saves a rate stores the key of its city.
+        self.city = " ".join(self.city.split())
+        self.city_key = city_key(self.city)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "city" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "city_key"}
         super().save(*args, **kwargs)
 
 

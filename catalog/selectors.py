@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import Lower
 
-from catalog.models import Category, Offer, Product, Shop
+from catalog.models import Category, DeliveryRate, Offer, Product, Shop
 
 LISTING_ORDERINGS = ("name", "-name", "price", "-price")
 
@@ -243,6 +243,16 @@ def shops_visible_to(user, shops: QuerySet[Shop] | None = None) -> QuerySet[Shop
 def offers_visible_to(user, offers: QuerySet[Offer] | None = None) -> QuerySet[Offer]:
     offers = Offer.objects.select_related("shop", "product") if offers is None else offers
     return _visible(user, offers, own=Q(shop__owner=user.pk))
+
+
+def delivery_rates_visible_to(user, rates: QuerySet[DeliveryRate] | None = None) -> QuerySet[DeliveryRate]:
+    """The delivery costs of the shops the user may see (and so edit, in the shop's page)."""
+    rates = DeliveryRate.objects.select_related("shop") if rates is None else rates
+    if getattr(user, "is_manager", False):
+        return rates
+    if getattr(user, "is_authenticated", False) and user.is_partner:
+        return rates.filter(shop__owner=user)
+    return rates.none()
 
 
 def products_visible_to(user, products: QuerySet[Product] | None = None) -> QuerySet[Product]:

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import OutboxEmail
 from catalog.models import Offer, Shop
 from catalog.selectors import low_in_stock, low_stock_threshold, offers_visible_to, shops_visible_to
-from orders.models import Order, OrderItem
-from orders.selectors import lines_visible_to, orders_visible_to
+from orders.models import Order, Shipment
+from orders.selectors import orders_visible_to, shipments_visible_to
 from partners.selectors import imports_visible_to
 
 CHART_DAYS = 30
@@ -43,33 +43,29 @@ def _money(value: Decimal | None) -> str:
 
 
 def _order_figures(user, today, week_start) -> dict:
-    """Counts and revenue in one query; a partner's revenue is the sum of its own lines only."""
+    """Counts of orders, and revenue: the goods and delivery of the shipments not canceled (a partner's
+    own shipments only), of orders placed today and this week. Two queries."""
     orders = orders_visible_to(user)
     # Orders count on the day they were placed; the basket may have been started long before.
-    today_q = Q(confirmed_at__date=today)
-    week_q = Q(confirmed_at__date__gte=week_start)
-    live = ~Q(state=Order.State.CANCELED)
     figures = orders.aggregate(
         awaiting=Count("id", filter=Q(state=Order.State.NEW)),
-        today_count=Count("id", filter=today_q),
-        week_count=Count("id", filter=week_q),
-        today_revenue=Sum("total", filter=today_q & live),
-        week_revenue=Sum("total", filter=week_q & live),
+        today_count=Count("id", filter=Q(confirmed_at__date=today)),
+        week_count=Count("id", filter=Q(confirmed_at__date__gte=week_start)),
     )
-    if user.is_partner:
-        lines = lines_visible_to(user, OrderItem.objects.exclude(order__state=Order.State.CANCELED))
-        line_sum = F("price") * F("quantity")
-        revenue = lines.aggregate(
+    shipments = shipments_visible_to(user, Shipment.objects.exclude(state=Shipment.State.CANCELED))
+    amount = F("subtotal") + F("delivery_cost")
+    figures.update(
+        shipments.aggregate(
             today_revenue=Coalesce(
-                Sum(line_sum, filter=Q(order__confirmed_at__date=today)), Value(0), output_field=MONEY
+                Sum(amount, filter=Q(order__confirmed_at__date=today)), Value(0), output_field=MONEY
             ),
             week_revenue=Coalesce(
-                Sum(line_sum, filter=Q(order__confirmed_at__date__gte=week_start)),
-                Value(0),
-                output_field=MONEY,
+                Sum(amount, filter=Q(order__confirmed_at__date__gte=week_start)), Value(0), output_field=MONEY
             ),
+            to_confirm=Count("id", filter=Q(state=Shipment.State.NEW)),
+            to_ship=Count("id", filter=Q(state__in=[Shipment.State.CONFIRMED, Shipment.State.ASSEMBLED])),
         )
-        figures.update(revenue)
+    )
     return figures
 
 
@@ -116,14 +112,36 @@ def dashboard_callback(request, context):
 
     today_iso = today.isoformat()
     week_iso = week_start.isoformat()
+    if user.is_partner:
+        # A partner works on its shipments: what to acknowledge, and what to assemble and send.
+        work_cards = [
+            {
+                "title": _("Shipments to confirm"),
+                "value": figures["to_confirm"],
+                "footer": _("New shipments of your shops"),
+                "icon": "pending_actions",
+                "href": _changelist("orders_shipment", state=Shipment.State.NEW),
+            },
+            {
+                "title": _("To ship"),
+                "value": figures["to_ship"],
+                "footer": _("Confirmed or assembled, not sent yet"),
+                "icon": "local_shipping",
+                "href": _changelist("orders_shipment", state="to_ship"),
+            },
+        ]
+    else:
+        work_cards = [
+            {
+                "title": _("Awaiting confirmation"),
+                "value": figures["awaiting"],
+                "footer": _("New orders to confirm"),
+                "icon": "pending_actions",
+                "href": _changelist("orders_order", state__exact=Order.State.NEW),
+            }
+        ]
     cards = [
-        {
-            "title": _("Awaiting confirmation"),
-            "value": figures["awaiting"],
-            "footer": _("New orders to confirm"),
-            "icon": "pending_actions",
-            "href": _changelist("orders_order", state__exact=Order.State.NEW),
-        },
+        *work_cards,
         {
             "title": _("Orders today"),
             "value": figures["today_count"],
@@ -178,6 +196,10 @@ def can_view_orders(request) -> bool:
     return _can(request.user, "orders.view_order")
 
 
+def can_view_shipments(request) -> bool:
+    return _can(request.user, "orders.view_shipment")
+
+
 def can_view_offers(request) -> bool:
     return _can(request.user, "catalog.view_offer")
 
@@ -219,4 +241,12 @@ def new_orders_badge(request) -> str:
     if not can_view_orders(request):
         return ""
     count = orders_visible_to(request.user).filter(state=Order.State.NEW).count()
+    return str(count) if count else ""
+
+
+def new_shipments_badge(request) -> str:
+    """Shipments waiting for their partner's acknowledgement (a partner's own)."""
+    if not can_view_shipments(request):
+        return ""
+    count = shipments_visible_to(request.user, Shipment.objects.filter(state=Shipment.State.NEW)).count()
     return str(count) if count else ""

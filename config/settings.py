@@ -392,12 +392,13 @@ SPECTACULAR_SETTINGS = {
         },
         {
             "name": "orders",
-            "description": "The basket (one line or several at once), placing an order, the customer's orders.",
+            "description": "The basket (one line or several at once, by shop with delivery costs), placing "
+            "an order, the customer's orders and their shipments.",
         },
         {
             "name": "partners",
             "description": "For suppliers: price-list imports and their status, opening and closing shops, "
-            "the price-list export, and the orders that contain the partner's offers.",
+            "the price-list export, and the partner's shipments.",
         },
     ],
     "POSTPROCESSING_HOOKS": [
@@ -409,6 +410,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Orders and their shipments both have a `state`, with different choices: each set gets its name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "orders.models.Order.State",
+        "ShipmentStateEnum": "orders.models.Shipment.State",
+        "ShipmentMoveEnum": "orders.api.serializers.MOVES",
+    },
 }
 
 # --- Cache ---------------------------------------------------------------------------------------
@@ -536,6 +543,13 @@ UNFOLD = {
                         "link": reverse_lazy("admin:orders_order_changelist"),
                         "badge": "config.dashboard.new_orders_badge",
                         "permission": "config.dashboard.can_view_orders",
+                    },
+                    {
+                        "title": _("Shipments"),
+                        "icon": "local_shipping",
+                        "link": reverse_lazy("admin:orders_shipment_changelist"),
+                        "badge": "config.dashboard.new_shipments_badge",
+                        "permission": "config.dashboard.can_view_shipments",
                     },
                 ],
             },

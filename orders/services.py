@@ -1,61 +1,37 @@
-"""Writes of the orders domain: the basket, confirming an order, and the order state machine.
+"""Writes of the orders domain: the basket, and placing an order (`confirm_order`).
 
-State machine (`ALLOWED_TRANSITIONS`):
-
-    basket ──confirm_order──▶ new ──▶ confirmed ──▶ assembled ──▶ sent ──▶ delivered
-                               │          │             │
-                               └──────────┴─────────────┴──▶ canceled (stock returned)
+Placing an order splits its lines into one `Shipment` per shop; each shop's partner then moves its own
+shipment (`orders.fulfilment`: the state machine, the derived order state, canceling). `basket → new`
+happens only here: it takes the stock.
 
 Stock: `confirm_order` takes an order's units from `Offer.quantity` and holds them in
-`Offer.reserved_quantity` until the partner acknowledges the order (`new → confirmed`); a price-list
+`Offer.reserved_quantity` until the partner acknowledges its shipment (`new → confirmed`); a price-list
 import sets the quantity to the partner's reported stock minus that reservation, so units sold after
-the partner produced its file are never offered again. Canceling returns the units.
-
-`basket → new` happens only through `confirm_order` (it takes the stock); `transition_order` never
-moves a basket. A `sent` order cannot be canceled: the goods have left the warehouse, so putting them
-back into stock automatically would be wrong; a return is handled outside this flow. `delivered` and
-`canceled` are final.
+the partner produced its file are never offered again. Canceling a shipment returns its units.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, F, Value
-from django.db.models.functions import Cast, Greatest, Least
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Contact, User
 from accounts.services import phone_in_e164
+from catalog.cities import clean_city
+from catalog.delivery import delivery_costs
 from catalog.models import Offer
-from orders import emails
-from orders.models import Order, OrderEvent, OrderItem
-
-if TYPE_CHECKING:
-    pass
+from orders import emails, stock
+from orders.models import Order, OrderEvent, OrderItem, Shipment
 
 State = Order.State
-
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    State.BASKET: frozenset(),
-    State.NEW: frozenset({State.CONFIRMED, State.CANCELED}),
-    State.CONFIRMED: frozenset({State.ASSEMBLED, State.CANCELED}),
-    State.ASSEMBLED: frozenset({State.SENT, State.CANCELED}),
-    State.SENT: frozenset({State.DELIVERED}),
-    State.DELIVERED: frozenset(),
-    State.CANCELED: frozenset(),
-}
-
-# States in which the order's stock has been taken from the offers (and is returned on cancel).
-STOCK_TAKEN_STATES = frozenset({State.NEW, State.CONFIRMED, State.ASSEMBLED, State.SENT})
-
-# The largest stock an offer holds: the range of its PositiveIntegerField on every supported database.
-MAX_STOCK = 2_147_483_647
 
 
 # --- validation helpers ---------------------------------------------------------------------------
@@ -300,7 +276,20 @@ def change_basket_lines(
 
 
 def _lock_order(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("user").get(pk=order.pk)
+    return Order.objects.select_for_update(of=("self",)).select_related("user").get(pk=order.pk)
+
+
+def _lines_out_of_stock(items: list[OrderItem]) -> ValidationError:
+    """Which lines another order emptied between the check and the update (a database without row
+    locks): the offers are read again, so each failing line is named with what is left."""
+    left = dict(Offer.objects.filter(pk__in=[item.offer_id for item in items]).values_list("pk", "quantity"))
+    problems = []
+    for item in items:
+        item.offer.quantity = left.get(item.offer_id, 0)
+        problem = _stock_problem(item.offer, item.quantity)
+        if problem:
+            problems.append(problem)
+    return ValidationError(problems or [_("Not enough stock: nothing was ordered.")], code="out_of_stock")
 
 
 @transaction.atomic
@@ -311,12 +300,17 @@ def confirm_order(
     address: str = "",
     phone: str = "",
     contact: Contact | None = None,
+    city: str = "",
 ) -> Order:
-    """Turn the customer's basket into a `new` order: take the stock, snapshot prices and address.
+    """Turn the customer's basket into a `new` order of one shipment per shop: take the stock, snapshot
+    prices, address and each shipment's delivery cost.
 
+    The delivery city is the contact's, else `city`, else the basket's; each shop charges its tariff's
+    cost for it (its default cost for a city it does not list, or when no city is known at all).
     Everything happens in one transaction with the offers locked in pk order, so two customers buying
     the last unit cannot both get it. Any failing line refuses the whole order (every failing line is
-    named) and nothing changes. Emails go out after commit.
+    named) and nothing changes. A fixed number of statements whatever the lines and shops, but for one
+    e-mail per shop; emails go out after commit.
     """
     if order.user_id != customer.pk:
         raise Order.DoesNotExist(_("No such order."))
@@ -334,11 +328,12 @@ def confirm_order(
     if contact is not None:
         if contact.user_id != customer.pk:
             raise ValidationError(_("Choose one of your own contacts."), code="invalid_contact")
-        address, phone = contact.address, contact.phone
+        address, phone, city = contact.address, contact.phone, contact.city
     address = " ".join((address or "").split())
     if not address:
         raise ValidationError(_("A delivery address is required."), code="address_required")
     phone = normalize_phone(phone)
+    city = clean_city(city) or order.city
 
     offers = {
         offer.pk: offer
@@ -358,120 +353,60 @@ def confirm_order(
         # The stock problem is the one callers act on: name it first so its code is the error's code.
         problems.sort(key=lambda problem: problem.code != "out_of_stock")
         raise ValidationError(problems)
-    problem = _total_problem(sum((item.offer.price * item.quantity for item in items), Decimal("0")))
+
+    shops = {item.offer.shop_id: item.offer.shop for item in items}
+    subtotals: dict[int, Decimal] = defaultdict(Decimal)
+    for item in items:
+        subtotals[item.offer.shop_id] += item.offer.price * item.quantity
+    costs = delivery_costs(shops=shops.values(), subtotals=subtotals, city=city)
+    goods_total = sum(subtotals.values(), Decimal("0"))
+    delivery_total = sum(costs.values(), Decimal("0"))
+    problem = _total_problem(goods_total + delivery_total)
     if problem:
         raise problem
 
-    for item in items:
-        # The units stay reserved until the partner acknowledges the order (stock rule, README).
-        updated = Offer.objects.filter(pk=item.offer_id, quantity__gte=item.quantity).update(
-            quantity=F("quantity") - item.quantity,
-            reserved_quantity=F("reserved_quantity") + item.quantity,
-        )
-        if updated != 1:  # a database without row locks raced us: never sell what is not there
-            raise ValidationError(
-                _("Not enough “%(product)s” from %(shop)s: requested %(requested)s.")
-                % {
-                    "product": item.offer.product.name,
-                    "shop": item.offer.shop.name,
-                    "requested": item.quantity,
-                },
-                code="out_of_stock",
+    # The units stay reserved until the partner acknowledges its shipment (stock rule, README).
+    if not stock.take_units((item.offer_id, item.quantity) for item in items):
+        raise _lines_out_of_stock(items)  # a database without row locks raced us: never oversell
+
+    shipments = {
+        shipment.shop_id: shipment
+        for shipment in Shipment.objects.bulk_create(
+            Shipment(
+                order=order, shop=shops[shop_id], subtotal=subtotals[shop_id], delivery_cost=costs[shop_id]
             )
+            for shop_id in sorted(shops)
+        )
+    }
+    for item in items:
         item.offer.quantity -= item.quantity
         item.price = item.offer.price
-    OrderItem.objects.bulk_update(items, ["price"])
+        item.shipment = shipments[item.offer.shop_id]
+    OrderItem.objects.bulk_update(items, ["price", "shipment"])
 
     order.state = State.NEW
     order.contact = contact
     order.delivery_address = address[:500]
     order.phone = phone
-    order.total = sum((item.price * item.quantity for item in items), Decimal("0"))
+    order.city = city
+    order.goods_total = goods_total
+    order.delivery_total = delivery_total
+    order.total = goods_total + delivery_total
     order.confirmed_at = timezone.now()
     order.save(
-        update_fields=["state", "contact", "delivery_address", "phone", "total", "confirmed_at", "updated_at"]
+        update_fields=[
+            "state",
+            "contact",
+            "delivery_address",
+            "phone",
+            "city",
+            "goods_total",
+            "delivery_total",
+            "total",
+            "confirmed_at",
+            "updated_at",
+        ]
     )
     OrderEvent.objects.create(order=order, actor=customer, from_state=State.BASKET, to_state=State.NEW)
-    emails.queue_confirmation_emails(order, items)
+    emails.queue_confirmation_emails(order, list(shipments.values()), items)
     return order
-
-
-# --- state machine --------------------------------------------------------------------------------
-
-
-def _lines_by_offer(order: Order) -> list[tuple[int, int]]:
-    # Sorted by offer pk, the order confirm_order and the price-list import lock offers in, so none of
-    # the three can deadlock with another.
-    return list(order.items.order_by("offer_id").values_list("offer_id", "quantity"))
-
-
-def _release_reservation(order: Order) -> None:
-    """The partner acknowledged the order: its units leave the reservation (they stay sold)."""
-    for offer_id, quantity in _lines_by_offer(order):
-        Offer.objects.filter(pk=offer_id).update(
-            reserved_quantity=Greatest(F("reserved_quantity") - quantity, Value(0))
-        )
-
-
-def _return_stock(order: Order, *, reserved: bool) -> None:
-    """Put a canceled order's units back on sale, and out of the reservation if they were still in it.
-
-    A price list may have restocked the offer meanwhile: the sum is computed as a bigint and capped
-    at the largest stock the column holds, rather than overflowing it (a database error).
-    """
-    for offer_id, quantity in _lines_by_offer(order):
-        returned = Cast(F("quantity"), BigIntegerField()) + Value(quantity, output_field=BigIntegerField())
-        changes = {"quantity": Least(returned, Value(MAX_STOCK, output_field=BigIntegerField()))}
-        if reserved:
-            changes["reserved_quantity"] = Greatest(F("reserved_quantity") - quantity, Value(0))
-        Offer.objects.filter(pk=offer_id).update(**changes)
-
-
-@transaction.atomic
-def transition_order(*, order: Order, to_state: str, actor: User, note: str = "") -> Order:
-    """Move an order along `ALLOWED_TRANSITIONS`, write its `OrderEvent`, email the customer after commit.
-
-    The order row is locked, so of two concurrent moves only one applies; the other sees the new
-    state and is refused with `invalid_transition`. Canceling returns the stock to the offers.
-    """
-    locked = _lock_order(order)
-    from_state = locked.state
-    if to_state not in ALLOWED_TRANSITIONS.get(from_state, frozenset()):
-        to_label = State(to_state).label if to_state in State.values else to_state
-        raise ValidationError(
-            _("Order #%(id)s cannot move from “%(from)s” to “%(to)s”.")
-            % {"id": locked.pk, "from": locked.get_state_display(), "to": to_label},
-            code="invalid_transition",
-        )
-    if to_state == State.CANCELED and from_state in STOCK_TAKEN_STATES:
-        _return_stock(locked, reserved=from_state == State.NEW)
-    elif from_state == State.NEW:
-        _release_reservation(locked)
-    locked.state = to_state
-    locked.save(update_fields=["state", "updated_at"])
-    event = OrderEvent.objects.create(
-        order=locked, actor=actor, from_state=from_state, to_state=to_state, note=note or ""
-    )
-    emails.queue_state_email(locked, event)
-    order.state, order.updated_at = locked.state, locked.updated_at
-    return locked
-
-
-@transaction.atomic
-def cancel_order(*, order: Order, actor: User, reason: str = "") -> Order:
-    """Cancel an order and return its stock.
-
-    The order's own customer may cancel only while it is `new`; managers may cancel whatever
-    the table allows (`new`, `confirmed`, `assembled`); anyone else is refused with PermissionDenied.
-    """
-    locked = _lock_order(order)
-    is_customer = actor.pk == locked.user_id
-    if not is_customer and not actor.is_manager:
-        raise PermissionDenied(_("You cannot cancel this order."))
-    if is_customer and locked.state != State.NEW:
-        raise ValidationError(
-            _("Order #%(id)s is “%(state)s”: it can be canceled only while it is new.")
-            % {"id": locked.pk, "state": locked.get_state_display()},
-            code="invalid_transition",
-        )
-    return transition_order(order=order, to_state=State.CANCELED, actor=actor, note=reason)

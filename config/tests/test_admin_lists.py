@@ -41,8 +41,8 @@ def place(*offers):
     order = OrderFactory(user=UserFactory(), state=Order.State.NEW, confirmed_at=timezone.now())
     for offer in offers:
         OrderItemFactory(order=order, offer=offer, price=offer.price)
-    order.total = sum(offer.price for offer in offers)
-    order.save(update_fields=["total"])
+    order.goods_total = order.total = sum(offer.price for offer in offers)
+    order.save(update_fields=["goods_total", "total"])
     return order
 
 
@@ -293,7 +293,8 @@ def test_admin_search_answers_its_results_for_any_term(client, world, who):
     empty = client.get(url, {"s": ""})
 
     assert found.status_code == 200
-    assert [str(result.title) for result in found.context["results"]] == ["Orders"]
+    # Both items of the "Orders" section of the sidebar.
+    assert [str(result.title) for result in found.context["results"]] == ["Orders", "Shipments"]
     assert reverse("admin:orders_order_changelist") in found.content.decode()
     for response in (long_term, nul):
         assert response.status_code == 200

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
 from config.dashboard import environment_callback
-from orders.models import Order, OrderItem
+from orders.models import Order, OrderItem, Shipment
 from partners.models import PriceListImport
 
 pytestmark = pytest.mark.django_db
@@ -24,12 +24,20 @@ def cards_of(response):
 
 
 def make_orders(count, *, offer, state=Order.State.NEW, total=Decimal("100.00"), days_ago=0):
+    """Orders of one line each, in one shipment of the offer's shop (as placing them would make)."""
     customer = UserFactory()
     placed = timezone.now() - timedelta(days=days_ago)
     orders = Order.objects.bulk_create(
-        Order(user=customer, state=state, total=total, confirmed_at=placed) for _ in range(count)
+        Order(user=customer, state=state, goods_total=total, total=total, confirmed_at=placed)
+        for _ in range(count)
     )
-    OrderItem.objects.bulk_create(OrderItem(order=o, offer=offer, quantity=1, price=total) for o in orders)
+    shipments = Shipment.objects.bulk_create(
+        Shipment(order=o, shop=offer.shop, state=state, subtotal=total) for o in orders
+    )
+    OrderItem.objects.bulk_create(
+        OrderItem(order=o, shipment=shipment, offer=offer, quantity=1, price=total)
+        for o, shipment in zip(orders, shipments, strict=True)
+    )
     return orders
 
 
@@ -122,7 +130,9 @@ def test_partner_dashboard_counts_only_its_own_data(client, dashboard_data):
     response = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
 
     cards = cards_of(response)
-    assert cards["Awaiting confirmation"]["value"] == 2
+    assert "Awaiting confirmation" not in cards  # a partner works on shipments, not whole orders
+    assert cards["Shipments to confirm"]["value"] == 2
+    assert cards["To ship"]["value"] == 0
     assert cards["Orders today"]["value"] == 2
     assert "200 ₽" in str(cards["Orders today"]["footer"])
     assert cards["Orders in 7 days"]["value"] == 2
@@ -130,6 +140,19 @@ def test_partner_dashboard_counts_only_its_own_data(client, dashboard_data):
     assert cards["Shops not accepting orders"]["value"] == 0
     assert [i.shop for i in response.context["dashboard_imports"]] == [shop_a]
     assert "Евросеть" not in response.content.decode()
+
+
+def test_partner_dashboard_links_list_exactly_the_shipments_the_cards_count(client, dashboard_data):
+    _shop_a, shop_b = dashboard_data
+    client.force_login(shop_b.owner)
+    cards = cards_of(client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert cards["Shipments to confirm"]["href"] == "/admin/orders/shipment/?state=new"
+    assert cards["To ship"]["href"] == "/admin/orders/shipment/?state=to_ship"
+    assert (cards["Shipments to confirm"]["value"], cards["To ship"]["value"]) == (0, 1)
+    for title in ["Shipments to confirm", "To ship"]:
+        listing = client.get(cards[title]["href"])
+        assert listing.context["cl"].result_count == cards[title]["value"], title
 
 
 def test_dashboard_query_count_does_not_grow_with_orders(client, shops):

@@ -27,7 +27,60 @@ LINES = [
         "sum": "74990.00",
     },
 ]
-BASKET = {"id": 41, "state": "basket", "city": "Москва", "items": LINES, "total": "234970.00"}
+BASKET = {
+    "id": 41,
+    "state": "basket",
+    "city": "Москва",
+    "items": LINES,
+    "total": "234970.00",
+    "shops": [],
+    "goods_total": "234970.00",
+    "delivery_total": None,
+    "delivery_city": None,
+    "delivery_note": "Name a city (?city=) or one of your contacts (?contact=) to see the delivery costs.",
+}
+# The same basket asked for with ?city=Москва: the lines by shop, with each shop's delivery cost.
+BASKET_TO_MOSCOW = {
+    **BASKET,
+    "total": "235970.00",
+    "shops": [
+        {
+            "shop": {"id": 1, "name": "ТехноМир"},
+            "items": [LINES[0]],
+            "subtotal": "159980.00",
+            "delivery_cost": "300.00",
+        },
+        {
+            "shop": {"id": 2, "name": "Связь-Маркет"},
+            "items": [LINES[1]],
+            "subtotal": "74990.00",
+            "delivery_cost": "700.00",
+        },
+    ],
+    "delivery_total": "1000.00",
+    "delivery_city": "Москва",
+    "delivery_note": None,
+}
+SHIPMENTS = [
+    {
+        "id": 57,
+        "shop": {"id": 1, "name": "ТехноМир"},
+        "state": "new",
+        "subtotal": "159980.00",
+        "delivery_cost": "300.00",
+        "tracking_number": "",
+        "items": [LINES[0]],
+    },
+    {
+        "id": 58,
+        "shop": {"id": 2, "name": "Связь-Маркет"},
+        "state": "new",
+        "subtotal": "74990.00",
+        "delivery_cost": "700.00",
+        "tracking_number": "",
+        "items": [LINES[1]],
+    },
+]
 ORDER = {
     "id": 41,
     "state": "new",
@@ -36,9 +89,45 @@ ORDER = {
     "city": "Москва",
     "delivery_address": "Москва, ул. Большая Полянка, д. 28, корп. 1, кв. 14",
     "phone": "+74951234567",
-    "total": "234970.00",
+    "goods_total": "234970.00",
+    "delivery_total": "1000.00",
+    "total": "235970.00",
     "items": LINES,
-    "history": [{"from": "basket", "to": "new", "when": "2026-11-30T10:21:47.752821+03:00", "note": ""}],
+    "shipments": SHIPMENTS,
+    "history": [
+        {
+            "from": "basket",
+            "to": "new",
+            "when": "2026-11-30T10:21:47.752821+03:00",
+            "note": "",
+            "shipment": None,
+        }
+    ],
+}
+PARTNER_SHIPMENT = {
+    "id": 57,
+    "order": {"id": 41, "confirmed_at": "2026-11-30T10:21:47.752121+03:00"},
+    "shop": {"id": 1, "name": "ТехноМир"},
+    "state": "new",
+    "items": [
+        {
+            "offer": 12,
+            "external_id": "4216292",
+            "product": "Смартфон Apple iPhone 15 128GB (черный)",
+            "quantity": 2,
+            "price": "79990.00",
+            "sum": "159980.00",
+        }
+    ],
+    "subtotal": "159980.00",
+    "delivery_cost": "300.00",
+    "tracking_number": "",
+    "delivery": {
+        "city": "Москва",
+        "address": "Москва, ул. Большая Полянка, д. 28, корп. 1, кв. 14",
+        "phone": "+74951234567",
+        "recipient": "Иван Петров",
+    },
 }
 STOCK = "Not enough “Смартфон Samsung Galaxy S24 256GB (серый)” from Связь-Маркет: requested 5, available 2."
 ITEMS_REFUSED = {
@@ -74,7 +163,10 @@ EXAMPLES = {
         "400": {"One call with two bad lines: nothing was added": ITEMS_REFUSED},
         "404": {"One line with an unknown offer": {"detail": "No offer with id 999.", "code": "not_found"}},
     },
-    "GET /basket/": {"summary": "The basket, at current prices", "200": {"The basket": BASKET}},
+    "GET /basket/": {
+        "summary": "The basket at current prices, by shop with delivery costs to a city",
+        "200": {"The basket": BASKET, "With ?city=Москва: by shop, with delivery costs": BASKET_TO_MOSCOW},
+    },
     "PATCH /basket/": {
         "summary": "Set the quantity of one line, or of several (items); 0 removes a line",
         "request": {
@@ -139,7 +231,9 @@ EXAMPLES = {
                         "state": "new",
                         "created": ORDER["created"],
                         "confirmed_at": ORDER["confirmed_at"],
-                        "total": "234970.00",
+                        "goods_total": "234970.00",
+                        "delivery_total": "1000.00",
+                        "total": "235970.00",
                         "items_count": 2,
                     }
                 ],
@@ -147,48 +241,72 @@ EXAMPLES = {
         },
     },
     "GET /orders/info/": {
-        "summary": "One of your orders, with its lines and history",
+        "summary": "One of your orders, with its lines, its shipments and history",
         "200": {"The order": ORDER},
     },
     "POST /orders/cancel/": {
-        "summary": "Cancel one of your orders while it is new",
+        "summary": "Cancel one of your orders while no shipment is assembled yet",
         "request": {"The order": {"id": 41}},
         "200": {
             "Canceled": {
                 **ORDER,
                 "state": "canceled",
+                "shipments": [{**shipment, "state": "canceled"} for shipment in SHIPMENTS],
                 "history": [
                     *ORDER["history"],
-                    {"from": "new", "to": "canceled", "when": "2026-11-30T11:02:13.118512+03:00", "note": ""},
+                    {
+                        "from": "new",
+                        "to": "canceled",
+                        "when": "2026-11-30T11:02:13.118512+03:00",
+                        "note": "",
+                        "shipment": 57,
+                    },
+                    {
+                        "from": "new",
+                        "to": "canceled",
+                        "when": "2026-11-30T11:02:13.118512+03:00",
+                        "note": "",
+                        "shipment": 58,
+                    },
                 ],
             }
         },
         "409": {
-            "Past new": {
-                "detail": "Order #41 is “Confirmed”: it can be canceled only while it is new.",
+            "A shipment is assembled": {
+                "detail": "Order #41 can no longer be canceled: the part from ТехноМир is already “Assembled”.",
                 "code": "invalid_transition",
             }
         },
     },
     "GET /partner/orders/": {
-        "summary": "Orders with your offers: only your lines",
-        "200": {
-            "One page": {
-                "count": 1,
-                "next": None,
-                "previous": None,
-                "results": [
-                    {
-                        "id": 41,
-                        "state": "new",
-                        "created": ORDER["created"],
-                        "confirmed_at": ORDER["confirmed_at"],
-                        "items": [LINES[0]],
-                        "subtotal": "159980.00",
-                    }
-                ],
+        "summary": "Your shipments, newest first: your lines only, and where to deliver them",
+        "200": {"One page": {"count": 1, "next": None, "previous": None, "results": [PARTNER_SHIPMENT]}},
+        "403": {"Not a partner": {"detail": "Only partners can do this.", "code": "permission_denied"}},
+    },
+    "POST /partner/orders/{shipment_id}/state/": {
+        "summary": "Move one of your shipments: confirm, assemble, send (with a tracking number), deliver or cancel",
+        "request": {
+            "Confirm": {"state": "confirmed"},
+            "Send with a tracking number": {"state": "sent", "tracking_number": "RA123456789RU"},
+            "Cancel with a reason": {"state": "canceled", "reason": "Нет на складе"},
+        },
+        "200": {"The shipment": {**PARTNER_SHIPMENT, "state": "confirmed"}},
+        "400": {
+            "Canceled without a reason": {
+                "detail": "reason: Say why the shipment is canceled: the customer reads the reason.",
+                "code": "invalid",
+                "errors": {"reason": ["Say why the shipment is canceled: the customer reads the reason."]},
             }
         },
-        "403": {"Not a partner": {"detail": "Only partners can do this.", "code": "permission_denied"}},
+        "404": {"Not yours": {"detail": "Not found.", "code": "not_found"}},
+        "409": {
+            "Not a move it may make": {
+                "detail": (
+                    "Shipment #57 (ТехноМир) cannot move from “Confirmed” to “Delivered”; "
+                    "it may move to “Assembled”, “Canceled”."
+                ),
+                "code": "invalid_transition",
+            }
+        },
     },
 }

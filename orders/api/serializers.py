@@ -14,7 +14,8 @@ from rest_framework.fields import empty
 from rest_framework.utils import html
 
 from config.api.inputs import StrictInputMixin
-from orders.models import Order, OrderItem
+from orders.models import Order, OrderItem, Shipment
+from orders.selectors import BasketSummary, shipment_lines
 from orders.services import normalize_phone
 
 
@@ -109,10 +110,33 @@ class BasketItemsUpdateInputSerializer(StrictInputMixin, serializers.Serializer)
     )
 
 
+class BasketQueryInputSerializer(serializers.Serializer):
+    contact = StrictIntegerField(
+        min_value=1, required=False, help_text=_("One of your contacts' ids: delivery costs to its city.")
+    )
+    city = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text=_("Delivery costs to this city (case, ё/е and spaces do not matter)."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "contact" in attrs and "city" in attrs:
+            raise serializers.ValidationError(_("Send either a contact or a city, not both."), code="invalid")
+        return attrs
+
+
 class OrderConfirmInputSerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1)
     address = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    city = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Delivery city, for each shop's delivery cost; else the basket's city."),
+    )
     contact = StrictIntegerField(min_value=1, required=False, help_text=_("One of your contacts' ids."))
 
     def validate_phone(self, value: str) -> str:
@@ -125,7 +149,7 @@ class OrderConfirmInputSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if "contact" in attrs and (attrs["address"] or attrs["phone"]):
+        if "contact" in attrs and (attrs["address"] or attrs["phone"] or attrs["city"]):
             raise serializers.ValidationError(
                 _("Send either a contact or an address and a phone, not both."), code="invalid"
             )
@@ -142,6 +166,39 @@ class OrderConfirmInputSerializer(serializers.Serializer):
 
 class OrderIdInputSerializer(serializers.Serializer):
     id = StrictIntegerField(min_value=1)
+
+
+MOVES = [state for state in Shipment.State.values if state != Shipment.State.NEW]
+
+
+class ShipmentStateInputSerializer(StrictInputMixin, serializers.Serializer):
+    state = serializers.ChoiceField(choices=MOVES, help_text=_("Where the shipment moves."))
+    tracking_number = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text=_("With `sent` only.")
+    )
+    reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("Required with `canceled`, and only there: the customer reads it."),
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = {}
+        if attrs["state"] == Shipment.State.CANCELED and not attrs["reason"].strip():
+            errors["reason"] = [_("Say why the shipment is canceled: the customer reads the reason.")]
+        if attrs["state"] != Shipment.State.CANCELED and attrs["reason"]:
+            errors["reason"] = [_("A reason goes only with `canceled`.")]
+        if attrs["state"] != Shipment.State.SENT and attrs["tracking_number"]:
+            errors["tracking_number"] = [_("A tracking number goes only with `sent`.")]
+        if errors:
+            raise serializers.ValidationError(errors, code="invalid")
+        return attrs
+
+
+class ShipmentListQueryInputSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=Shipment.State.values, required=False)
 
 
 # --- output ---------------------------------------------------------------------------------------
@@ -176,19 +233,62 @@ class OrderLineOutputSerializer(serializers.ModelSerializer):
         return f"{_line_price(item) * item.quantity:.2f}"
 
 
-class BasketOutputSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(allow_null=True, help_text=_("null while the basket was never used."))
+MONEY = {"max_digits": None, "decimal_places": 2}
+
+
+class ShopRefOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BasketShopOutputSerializer(serializers.Serializer):
+    shop = ShopRefOutputSerializer()
     items = OrderLineOutputSerializer(many=True)
-    total = serializers.SerializerMethodField()
+    subtotal = serializers.DecimalField(**MONEY, help_text=_("This shop's lines at current prices."))
+    delivery_cost = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text=_("null until a delivery city is known.")
+    )
 
-    class Meta:
-        model = Order
-        fields = ["id", "state", "city", "items", "total"]
 
-    @extend_schema_field(serializers.DecimalField(max_digits=None, decimal_places=2))
-    def get_total(self, order: Order) -> str:
-        total = sum((_line_price(item) * item.quantity for item in order.items.all()), Decimal("0"))
-        return f"{total:.2f}"
+class BasketOutputSerializer(serializers.Serializer):
+    """The basket: its lines (`items`), the same lines by shop with delivery costs (`shops`), and totals."""
+
+    id = serializers.IntegerField(allow_null=True, help_text=_("null while the basket was never used."))
+    state = serializers.CharField()
+    city = serializers.CharField(help_text=_("The city given when adding goods."))
+    items = OrderLineOutputSerializer(many=True)
+    # A basket shows current prices, which may have risen past what an order can hold (confirming then
+    # refuses it), so its amounts are documented without a digit limit.
+    total = serializers.DecimalField(
+        **MONEY, help_text=_("Goods and delivery; goods alone while the delivery is not known.")
+    )
+    shops = BasketShopOutputSerializer(many=True)
+    goods_total = serializers.DecimalField(**MONEY)
+    delivery_total = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text=_("null until a delivery city is known.")
+    )
+    delivery_city = serializers.CharField(
+        allow_null=True, help_text=_("The city the delivery costs are for.")
+    )
+    delivery_note = serializers.SerializerMethodField(
+        help_text=_("Why the delivery is not known yet, if it is not.")
+    )
+
+    def to_representation(self, summary: BasketSummary) -> dict[str, Any]:
+        data = super().to_representation(summary)
+        data["delivery_city"] = summary.delivery_city or None
+        return data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_delivery_note(self, summary: BasketSummary) -> str | None:
+        if summary.delivery_known:
+            return None
+        return str(
+            _(
+                "Delivery costs depend on the city: pass ?city=<name> or ?contact=<id>, or give the city "
+                "when adding goods. An order placed without a city pays each shop's default delivery cost."
+            )
+        )
 
 
 class OrderListOutputSerializer(serializers.ModelSerializer):
@@ -197,22 +297,50 @@ class OrderListOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "state", "created", "confirmed_at", "total", "items_count"]
+        fields = [
+            "id",
+            "state",
+            "created",
+            "confirmed_at",
+            "goods_total",
+            "delivery_total",
+            "total",
+            "items_count",
+        ]
 
 
 class OrderEventOutputSerializer(serializers.Serializer):
     to = serializers.CharField(source="to_state")
     when = serializers.DateTimeField(source="created_at")
     note = serializers.CharField()
+    shipment = serializers.IntegerField(
+        source="shipment_id",
+        allow_null=True,
+        help_text=_("The shipment that moved; null for the order's own events."),
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # `from` is a Python keyword, so it cannot be declared as a class attribute.
         return {"from": serializers.CharField(source="from_state"), **super().get_fields()}
 
 
+class OrderShipmentOutputSerializer(serializers.ModelSerializer):
+    shop = ShopRefOutputSerializer()
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Shipment
+        fields = ["id", "shop", "state", "subtotal", "delivery_cost", "tracking_number", "items"]
+
+    @extend_schema_field(OrderLineOutputSerializer(many=True))
+    def get_items(self, shipment: Shipment) -> list[dict[str, Any]]:
+        return OrderLineOutputSerializer(self.context["lines"].get(shipment.pk, []), many=True).data
+
+
 class OrderDetailOutputSerializer(serializers.ModelSerializer):
     created = serializers.DateTimeField(source="created_at")
     items = OrderLineOutputSerializer(many=True)
+    shipments = serializers.SerializerMethodField(help_text=_("One per shop: each moves on its own."))
     history = OrderEventOutputSerializer(source="events", many=True)
 
     class Meta:
@@ -225,19 +353,69 @@ class OrderDetailOutputSerializer(serializers.ModelSerializer):
             "city",
             "delivery_address",
             "phone",
+            "goods_total",
+            "delivery_total",
             "total",
             "items",
+            "shipments",
             "history",
         ]
 
+    @extend_schema_field(OrderShipmentOutputSerializer(many=True))
+    def get_shipments(self, order: Order) -> list[dict[str, Any]]:
+        return OrderShipmentOutputSerializer(
+            order.shipments.all(), many=True, context={"lines": shipment_lines(order)}
+        ).data
 
-class PartnerOrderOutputSerializer(serializers.ModelSerializer):
-    created = serializers.DateTimeField(source="created_at")
-    items = OrderLineOutputSerializer(source="partner_lines", many=True, help_text=_("Only your lines."))
-    subtotal = serializers.DecimalField(
-        source="partner_subtotal", max_digits=14, decimal_places=2, help_text=_("Sum of your lines.")
-    )
+
+class PartnerShipmentLineOutputSerializer(serializers.ModelSerializer):
+    offer = serializers.IntegerField(source="offer_id", help_text=_("Offer id."))
+    external_id = serializers.CharField(source="offer.external_id", help_text=_("Your id of the good."))
+    product = serializers.CharField(source="offer.product.name")
+    sum = serializers.SerializerMethodField()
 
     class Meta:
-        model = Order
-        fields = ["id", "state", "created", "confirmed_at", "items", "subtotal"]
+        model = OrderItem
+        fields = ["offer", "external_id", "product", "quantity", "price", "sum"]
+
+    @extend_schema_field(serializers.DecimalField(max_digits=14, decimal_places=2))
+    def get_sum(self, item: OrderItem) -> str:
+        return f"{item.price * item.quantity:.2f}"
+
+
+class ShipmentOrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    confirmed_at = serializers.DateTimeField()
+
+
+class ShipmentDeliveryOutputSerializer(serializers.Serializer):
+    city = serializers.CharField()
+    address = serializers.CharField(source="delivery_address")
+    phone = serializers.CharField()
+    recipient = serializers.SerializerMethodField()
+
+    def get_recipient(self, order: Order) -> str:
+        return order.user.get_full_name() or order.user.username
+
+
+class PartnerShipmentOutputSerializer(serializers.ModelSerializer):
+    """A partner's shipment: its lines only, and where to deliver them."""
+
+    order = ShipmentOrderOutputSerializer()
+    shop = ShopRefOutputSerializer()
+    items = PartnerShipmentLineOutputSerializer(many=True)
+    delivery = ShipmentDeliveryOutputSerializer(source="order")
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "order",
+            "shop",
+            "state",
+            "items",
+            "subtotal",
+            "delivery_cost",
+            "tracking_number",
+            "delivery",
+        ]

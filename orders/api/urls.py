@@ -11,5 +11,10 @@ urlpatterns = [
     path("orders/confirm/", views.OrderConfirmView.as_view(), name="order-confirm"),
     path("orders/info/", views.OrderInfoView.as_view(), name="order-info"),
     path("orders/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
-    path("partner/orders/", views.PartnerOrderListView.as_view(), name="partner-order-list"),
+    path("partner/orders/", views.PartnerShipmentListView.as_view(), name="partner-shipment-list"),
+    path(
+        "partner/orders/<int:shipment_id>/state/",
+        views.PartnerShipmentStateView.as_view(),
+        name="partner-shipment-state",
+    ),
 ]

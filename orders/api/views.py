@@ -1,4 +1,4 @@
-"""Orders API: the basket, confirming and canceling orders, the customer's and the partner's order lists."""
+"""Orders API: the basket, confirming and canceling orders, the customer's orders, the partner's shipments."""
 
 from __future__ import annotations
 
@@ -19,21 +19,24 @@ from config.api.errors import ApiErrorSerializer
 from config.api.permissions import IsPartner
 from config.api.query_parameters import DeclaredQueryParametersMixin
 from config.metrics import ORDERS_PLACED
-from orders import selectors, services
+from orders import fulfilment, selectors, services
 from orders.api.serializers import (
     BasketAddInputSerializer,
     BasketItemsAddInputSerializer,
     BasketItemsUpdateInputSerializer,
     BasketOutputSerializer,
+    BasketQueryInputSerializer,
     BasketRemoveInputSerializer,
     BasketUpdateInputSerializer,
     OrderConfirmInputSerializer,
     OrderDetailOutputSerializer,
     OrderIdInputSerializer,
     OrderListOutputSerializer,
-    PartnerOrderOutputSerializer,
+    PartnerShipmentOutputSerializer,
+    ShipmentListQueryInputSerializer,
+    ShipmentStateInputSerializer,
 )
-from orders.models import Order
+from orders.models import Order, Shipment
 
 ERROR = ApiErrorSerializer
 
@@ -42,11 +45,17 @@ def _error(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ERROR, description=description)
 
 
-def _basket_response(user: Any) -> Response:
-    basket = selectors.basket_of(user)
-    if basket is None:
-        return Response({"id": None, "state": Order.State.BASKET, "city": "", "items": [], "total": "0.00"})
-    return Response(BasketOutputSerializer(basket).data)
+def _basket_response(user: Any, *, city: str = "") -> Response:
+    return Response(BasketOutputSerializer(selectors.basket_summary(user, city=city)).data)
+
+
+def _contact_of(user: Any, contact_id: int, *, field: str = "contact") -> Contact:
+    contact = Contact.objects.filter(user=user, pk=contact_id).first()
+    if contact is None:
+        raise exceptions.ValidationError(
+            {field: [_("You have no contact with this id.")]}, code="invalid_contact"
+        )
+    return contact
 
 
 def _order_detail_response(user: Any, order_id: int) -> Response:
@@ -111,15 +120,29 @@ class BasketAddView(APIView):
 
 
 class BasketView(APIView):
-    """The customer's basket: view it, set a line's quantity (0 removes), remove a line.
+    """The customer's basket: view it (by shop, with delivery costs to a city), set a line's quantity
+    (0 removes), remove a line.
 
     PATCH takes one line (`{"product_info", "quantity"}`) or several (`{"items": [...]}`, also as a JSON
     string), all or nothing: any bad line refuses the whole call, naming every problem by index.
     """
 
-    @extend_schema(operation_id="basket_retrieve", responses={200: BasketOutputSerializer, 401: ERROR})
+    @extend_schema(
+        operation_id="basket_retrieve",
+        parameters=[BasketQueryInputSerializer],
+        responses={
+            200: BasketOutputSerializer,
+            400: _error("A bad contact id, an empty city, or both given."),
+            401: ERROR,
+        },
+    )
     def get(self, request: Request) -> Response:
-        return _basket_response(request.user)
+        query = BasketQueryInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        city = query.validated_data.get("city", "")
+        if "contact" in query.validated_data:
+            city = _contact_of(request.user, query.validated_data["contact"]).city
+        return _basket_response(request.user, city=city)
 
     @extend_schema(
         operation_id="basket_update",
@@ -185,18 +208,13 @@ class OrderConfirmView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         order = get_object_or_404(Order.objects.filter(user=request.user), pk=data["id"])
-        contact = None
-        if "contact" in data:
-            contact = Contact.objects.filter(user=request.user, pk=data["contact"]).first()
-            if contact is None:
-                raise exceptions.ValidationError(
-                    {"contact": [_("You have no contact with this id.")]}, code="invalid_contact"
-                )
+        contact = _contact_of(request.user, data["contact"]) if "contact" in data else None
         order = services.confirm_order(
             order=order,
             customer=request.user,
             address=data["address"],
             phone=data["phone"],
+            city=data["city"],
             contact=contact,
         )
         # The service's transaction has committed (requests are not atomic): the order is placed.
@@ -255,7 +273,7 @@ class OrderInfoView(APIView):
 
 
 class OrderCancelView(APIView):
-    """Cancel one of your orders while it is `new`; its stock goes back on sale."""
+    """Cancel one of your orders while none of its shipments is assembled; its stock goes back on sale."""
 
     @extend_schema(
         operation_id="order_cancel",
@@ -265,29 +283,76 @@ class OrderCancelView(APIView):
             400: ERROR,
             401: ERROR,
             404: _error("No such order of yours."),
-            409: _error("The order is past `new` and cannot be canceled by the customer."),
+            409: _error(
+                "A shipment of the order is assembled (or further), or the order is already canceled."
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         serializer = OrderIdInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         order = get_object_or_404(selectors.customer_orders(request.user), pk=serializer.validated_data["id"])
-        services.cancel_order(order=order, actor=request.user)
+        fulfilment.cancel_order(order=order, actor=request.user)
         return _order_detail_response(request.user, order.pk)
 
 
-class PartnerOrderListView(DeclaredQueryParametersMixin, generics.ListAPIView):
-    """Orders containing the partner's offers: only the partner's own lines and their subtotal."""
+class PartnerShipmentListView(DeclaredQueryParametersMixin, generics.ListAPIView):
+    """The partner's shipments, newest first: its own lines only, and where to deliver them."""
 
-    serializer_class = PartnerOrderOutputSerializer
+    query_parameters = ("state",)
+    serializer_class = PartnerShipmentOutputSerializer
     permission_classes = [permissions.IsAuthenticated, IsPartner]
 
-    def get_queryset(self) -> QuerySet[Order]:
-        return selectors.partner_orders(self.request.user)
+    def get_queryset(self) -> QuerySet[Shipment]:
+        query = ShipmentListQueryInputSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.partner_shipments(self.request.user, state=query.validated_data.get("state"))
 
     @extend_schema(
-        operation_id="partner_orders_list",
-        responses={200: PartnerOrderOutputSerializer(many=True), 401: ERROR, 403: _error("Not a partner.")},
+        operation_id="partner_shipments_list",
+        parameters=[ShipmentListQueryInputSerializer],
+        responses={
+            200: PartnerShipmentOutputSerializer(many=True),
+            400: _error("A state that does not exist."),
+            401: ERROR,
+            403: _error("Not a partner."),
+        },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+
+class PartnerShipmentStateView(APIView):
+    """Move one of your shipments: confirm, assemble, send (with a tracking number), deliver, or cancel
+    (with a reason the customer reads)."""
+
+    permission_classes = [permissions.IsAuthenticated, IsPartner]
+
+    @extend_schema(
+        operation_id="partner_shipment_state",
+        request=ShipmentStateInputSerializer,
+        responses={
+            200: PartnerShipmentOutputSerializer,
+            400: _error(
+                "A state that does not exist, a cancel without a reason, a misplaced tracking number."
+            ),
+            401: ERROR,
+            403: _error("Not a partner."),
+            404: _error("No such shipment of yours."),
+            409: _error("The shipment cannot move there from its state; the message names where it can."),
+        },
+    )
+    def post(self, request: Request, shipment_id: int) -> Response:
+        shipment = get_object_or_404(selectors.shipments_visible_to(request.user), pk=shipment_id)
+        serializer = ShipmentStateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        fulfilment.move_shipment(
+            shipment=shipment,
+            to_state=data["state"],
+            actor=request.user,
+            note=data["reason"],
+            tracking_number=data["tracking_number"],
+        )
+        moved = selectors.partner_shipments(request.user).get(pk=shipment.pk)
+        return Response(PartnerShipmentOutputSerializer(moved).data)

@@ -1,10 +1,16 @@
-"""Factories for orders and their lines."""
+"""Factories for orders, their shipments and their lines.
+
+A line of a placed order (any state but `basket`) belongs to its shop's shipment, created on first use
+in the order's state, and adds its amount to the shipment's goods. The order's totals are the test's to
+set (`goods_total` and `total` together: a constraint keeps `total = goods_total + delivery_total`).
+"""
 
 import factory
+from django.db.models import F
 
 from accounts.tests.factories import UserFactory
-from catalog.tests.factories import OfferFactory
-from orders.models import Order, OrderItem
+from catalog.tests.factories import OfferFactory, ShopFactory
+from orders.models import Order, OrderItem, Shipment
 
 
 class OrderFactory(factory.django.DjangoModelFactory):
@@ -18,9 +24,26 @@ class OrderFactory(factory.django.DjangoModelFactory):
     city = "Москва"
 
 
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A shop's part of a placed order, in the order's state; one per order and shop."""
+
+    class Meta:
+        model = Shipment
+        django_get_or_create = ("order", "shop")
+
+    order = factory.SubFactory(OrderFactory, state=Order.State.NEW)
+    shop = factory.SubFactory(ShopFactory)
+    state = factory.LazyAttribute(
+        lambda shipment: Shipment.State.NEW
+        if shipment.order.state == Order.State.BASKET
+        else shipment.order.state
+    )
+
+
 class OrderItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OrderItem
+        skip_postgeneration_save = True
 
     order = factory.SubFactory(OrderFactory)
     offer = factory.SubFactory(OfferFactory)
@@ -28,3 +51,17 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
     price = factory.LazyAttribute(
         lambda item: None if item.order.state == Order.State.BASKET else item.offer.price
     )
+    shipment = factory.LazyAttribute(
+        lambda item: None
+        if item.order.state == Order.State.BASKET
+        else ShipmentFactory(order=item.order, shop=item.offer.shop)
+    )
+
+    @factory.post_generation
+    def amounts(item, create, extracted, **kwargs):
+        """The line's amount joins its shipment's goods."""
+        if not create or item.shipment_id is None or item.price is None:
+            return
+        Shipment.objects.filter(pk=item.shipment_id).update(
+            subtotal=F("subtotal") + item.price * item.quantity
+        )

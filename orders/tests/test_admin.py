@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
 from config.models import AdminExport
-from orders.models import Order, OrderEvent, OrderItem
+from orders.models import Order, OrderEvent, OrderItem, Shipment
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +33,10 @@ def place_order(*, customer=None, offers_and_quantities, state=Order.State.NEW, 
     for offer, quantity in offers_and_quantities:
         OrderItemFactory(order=order, offer=offer, quantity=quantity, price=offer.price)
         total += offer.price * quantity
-    order.total = total
+    order.goods_total = order.total = total
     order.phone = fields.get("phone", "+79160000000")
     order.delivery_address = "Москва, Тверская, д. 7"
-    order.save(update_fields=["total", "phone", "delivery_address"])
+    order.save(update_fields=["goods_total", "total", "phone", "delivery_address"])
     return order
 
 
@@ -242,7 +242,7 @@ def test_detail_page_offers_only_the_moves_allowed_from_the_current_state(client
 
 
 def test_detail_page_shows_lines_with_order_time_price_and_state_history(client, manager, order):
-    from orders.services import transition_order
+    from orders.fulfilment import transition_order
 
     transition_order(order=order, to_state=Order.State.CONFIRMED, actor=manager, note="Проверено")
     OrderItem.objects.filter(order=order).update(price=Decimal("1400.00"))
@@ -420,15 +420,26 @@ def bulk_orders(count, offers):
         Order(
             user=customer,
             state=Order.State.NEW,
+            goods_total=Decimal("100.00"),
             total=Decimal("100.00"),
             phone="+79160000000",
             confirmed_at=now,
         )
         for _ in range(count)
     )
-    OrderItem.objects.bulk_create(
-        OrderItem(order=order, offer=offers[i % len(offers)], quantity=1, price=Decimal("100.00"))
+    shipments = Shipment.objects.bulk_create(
+        Shipment(order=order, shop=offers[i % len(offers)].shop, subtotal=Decimal("100.00"))
         for i, order in enumerate(orders)
+    )
+    OrderItem.objects.bulk_create(
+        OrderItem(
+            order=order,
+            shipment=shipment,
+            offer=offers[i % len(offers)],
+            quantity=1,
+            price=Decimal("100.00"),
+        )
+        for i, (order, shipment) in enumerate(zip(orders, shipments, strict=True))
     )
     Order.objects.filter(pk__in=[o.pk for o in orders[: count // 2]]).update(
         confirmed_at=now - timedelta(days=3)

@@ -14,8 +14,9 @@ from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFact
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.api import urls as orders_urls
+from orders.fulfilment import transition_order
 from orders.models import Order, OrderEvent, OrderItem
-from orders.services import confirm_order, transition_order
+from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +127,24 @@ def test_add_to_basket_returns_the_basket(client, buyer, offer, other_offer):
             line(items[other_offer.pk], other_offer, 1, "250.50"),
         ],
         "total": "2250.50",
+        "shops": [
+            {
+                "shop": {"id": offer.shop_id, "name": "Связной"},
+                "items": [line(items[offer.pk], offer, 2, "1000.00")],
+                "subtotal": "2000.00",
+                "delivery_cost": "0.00",
+            },
+            {
+                "shop": {"id": other_offer.shop_id, "name": "Евросеть"},
+                "items": [line(items[other_offer.pk], other_offer, 1, "250.50")],
+                "subtotal": "250.50",
+                "delivery_cost": "0.00",
+            },
+        ],
+        "goods_total": "2250.50",
+        "delivery_total": "0.00",
+        "delivery_city": "Казань",
+        "delivery_note": None,
     }
 
 
@@ -220,7 +239,18 @@ def test_get_basket_when_there_is_none_yet_is_an_empty_basket(client):
     response = client.get("/basket/")
 
     assert response.status_code == 200
-    assert response.json() == {"id": None, "state": "basket", "city": "", "items": [], "total": "0.00"}
+    assert response.json() == {
+        "id": None,
+        "state": "basket",
+        "city": "",
+        "items": [],
+        "total": "0.00",
+        "shops": [],
+        "goods_total": "0.00",
+        "delivery_total": "0.00",
+        "delivery_city": None,
+        "delivery_note": None,
+    }
     assert Order.objects.count() == 0
 
 
@@ -414,7 +444,16 @@ def test_orders_list_shows_own_placed_orders_newest_first(client, buyer, offer, 
         (second.pk, "new", "1501.00", 2),
         (first.pk, "new", "1000.00", 1),
     ]
-    assert set(body["results"][0]) == {"id", "state", "created", "confirmed_at", "total", "items_count"}
+    assert set(body["results"][0]) == {
+        "id",
+        "state",
+        "created",
+        "confirmed_at",
+        "goods_total",
+        "delivery_total",
+        "total",
+        "items_count",
+    }
 
 
 @pytest.mark.parametrize("orders", [1, 12])
@@ -491,6 +530,7 @@ def test_customer_cancels_a_new_order(client, buyer, offer):
 
 def test_cancel_refusals(client, buyer, offer):
     confirmed = placed_order(buyer, (offer, 4), state=State.CONFIRMED)
+    confirmed = transition_order(order=confirmed, to_state=State.ASSEMBLED, actor=ManagerFactory())
     others = placed_order(UserFactory(), (offer, 1))
     basket = OrderFactory(user=buyer)
 
@@ -503,7 +543,7 @@ def test_cancel_refusals(client, buyer, offer):
     assert foreign.status_code == 404
     assert not_placed.status_code == 404
     assert bad.status_code == 400
-    assert Order.objects.get(pk=confirmed.pk).state == "confirmed"
+    assert Order.objects.get(pk=confirmed.pk).state == "assembled"
     assert Order.objects.get(pk=others.pk).state == "new"
     assert stock(offer) == 5
 
@@ -511,9 +551,14 @@ def test_cancel_refusals(client, buyer, offer):
 # --- partners -------------------------------------------------------------------------------------
 
 
-def test_partner_orders_show_only_the_partners_lines_and_subtotal(partner, offer, other_offer):
-    mine_too = OfferFactory(shop=ShopFactory(owner=partner), price=Decimal("10.00"), quantity=5)
-    mixed = placed_order(UserFactory(), (offer, 2), (other_offer, 1), (mine_too, 3))
+def test_partner_orders_list_the_partners_shipments_with_only_their_lines_and_the_address(
+    partner, offer, other_offer
+):
+    mine_too = OfferFactory(
+        shop=ShopFactory(name="Связной Плюс", owner=partner), price=Decimal("10.00"), quantity=5
+    )
+    customer = UserFactory(first_name="Анна", last_name="Котова")
+    mixed = placed_order(customer, (offer, 2), (other_offer, 1), (mine_too, 3))
     placed_order(UserFactory(), (other_offer, 1))  # none of the partner's offers
     OrderItemFactory(order=OrderFactory(), offer=offer)  # a basket is not an order
 
@@ -521,14 +566,37 @@ def test_partner_orders_show_only_the_partners_lines_and_subtotal(partner, offer
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 1
-    result = body["results"][0]
-    assert (result["id"], result["state"], result["subtotal"]) == (mixed.pk, "new", "2030.00")
-    items = {item.offer_id: item.pk for item in mixed.items.all()}
-    assert result["items"] == [
-        line(items[offer.pk], offer, 2, "1000.00"),
-        line(items[mine_too.pk], mine_too, 3, "10.00"),
-    ]
+    assert body["count"] == 2
+    shipments = {result["shop"]["name"]: result for result in body["results"]}
+    assert sorted(shipments) == ["Связной", "Связной Плюс"]
+    own = mixed.shipments.get(shop=offer.shop)
+    assert shipments["Связной"] == {
+        "id": own.pk,
+        "order": {"id": mixed.pk, "confirmed_at": mixed.confirmed_at.astimezone().isoformat()},
+        "shop": {"id": offer.shop_id, "name": "Связной"},
+        "state": "new",
+        "items": [
+            {
+                "offer": offer.pk,
+                "external_id": offer.external_id,
+                "product": "iPhone 15",
+                "quantity": 2,
+                "price": "1000.00",
+                "sum": "2000.00",
+            }
+        ],
+        "subtotal": "2000.00",
+        "delivery_cost": "0.00",
+        "tracking_number": "",
+        "delivery": {
+            "city": "Москва",
+            "address": "Москва, Тверская 7",
+            "phone": "+79161234567",
+            "recipient": "Анна Котова",
+        },
+    }
+    assert [item["product"] for item in shipments["Связной Плюс"]["items"]] == [mine_too.product.name]
+    assert shipments["Связной Плюс"]["subtotal"] == "30.00"
 
 
 def test_partner_orders_are_forbidden_to_buyers(client):
@@ -568,6 +636,7 @@ def test_every_orders_endpoint_is_in_the_schema_with_its_shapes():
         "/orders/info/",
         "/orders/cancel/",
         "/partner/orders/",
+        "/partner/orders/{shipment_id}/state/",
     }
     assert set(paths["/basket/"]) == {"get", "patch", "delete"}
     confirm = paths["/orders/confirm/"]["post"]
@@ -580,20 +649,44 @@ def test_every_orders_endpoint_is_in_the_schema_with_its_shapes():
     assert set(components["OrderDetailOutput"]["properties"]["history"]["items"]["$ref"].split("/")[-1:]) == {
         "OrderEventOutput"
     }
-    assert set(components["OrderEventOutput"]["properties"]) == {"from", "to", "when", "note"}
-    assert set(components["BasketOutput"]["properties"]) == {"id", "state", "city", "items", "total"}
+    assert set(components["OrderEventOutput"]["properties"]) == {"from", "to", "when", "note", "shipment"}
+    assert set(components["BasketOutput"]["properties"]) == {
+        "id",
+        "state",
+        "city",
+        "items",
+        "total",
+        "shops",
+        "goods_total",
+        "delivery_total",
+        "delivery_city",
+        "delivery_note",
+    }
 
 
 @pytest.mark.parametrize("lines", [1, 8])
 def test_order_info_query_count_does_not_grow_with_the_lines(client, buyer, lines, django_assert_num_queries):
-    offers = [OfferFactory(quantity=5) for _ in range(lines)]
+    shop = ShopFactory()
+    offers = [OfferFactory(shop=shop, quantity=5) for _ in range(lines)]
     order = placed_order(buyer, *[(offer, 1) for offer in offers], state=State.CONFIRMED)
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # the order, its lines, its shipments, its history
         response = client.get(f"/orders/info/?id={order.pk}")
 
     assert len(response.json()["items"]) == lines
     assert len(response.json()["history"]) == 2
+
+
+@pytest.mark.parametrize("shops", [1, 6])
+def test_order_info_query_count_does_not_grow_with_the_shops(client, buyer, shops, django_assert_num_queries):
+    offers = [OfferFactory(quantity=5) for _ in range(shops)]
+    order = placed_order(buyer, *[(offer, 1) for offer in offers], state=State.CONFIRMED)
+
+    with django_assert_num_queries(4):
+        response = client.get(f"/orders/info/?id={order.pk}")
+
+    assert len(response.json()["shipments"]) == shops
+    assert [len(shipment["items"]) for shipment in response.json()["shipments"]] == [1] * shops
 
 
 def test_confirm_names_the_phone_field_when_the_phone_is_not_a_phone(client, buyer, offer):

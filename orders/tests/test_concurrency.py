@@ -14,8 +14,9 @@ from django.db import connection
 from accounts.tests.factories import ManagerFactory, UserFactory
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory
-from orders.models import Order, OrderEvent, OrderItem
-from orders.services import add_to_basket, confirm_order, transition_order
+from orders.fulfilment import cancel_order, move_shipment, transition_order
+from orders.models import Order, OrderEvent, OrderItem, Shipment
+from orders.services import add_to_basket, confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -136,3 +137,117 @@ def test_two_concurrent_transitions_of_one_order_apply_exactly_once(start, first
     assert final.state == applied[0].state
     assert list(final.events.values_list("from_state", "to_state")) == [*events_before, (start, final.state)]
     assert Offer.objects.get(pk=offer.pk).quantity == (10 if final.state == "canceled" else 6)
+
+
+# --- shipments ------------------------------------------------------------------------------------------
+
+
+def two_shop_order(*, quantity_a: int = 10, quantity_b: int = 10):
+    """An order of one unit from each of two partners' shops."""
+    offer_a, offer_b = OfferFactory(quantity=quantity_a), OfferFactory(quantity=quantity_b)
+    customer = UserFactory()
+    basket = OrderFactory(user=customer)
+    OrderItemFactory(order=basket, offer=offer_a, quantity=2)
+    OrderItemFactory(order=basket, offer=offer_b, quantity=1)
+    order = confirm_order(order=basket, customer=customer, address="Москва", phone="+79161234567")
+    return order, offer_a, offer_b
+
+
+def test_two_partners_moving_their_shipments_of_one_order_at_once_both_apply_and_the_order_follows():
+    order, offer_a, offer_b = two_shop_order()
+    shipment_a = Shipment.objects.get(order=order, shop=offer_a.shop)
+    shipment_b = Shipment.objects.get(order=order, shop=offer_b.shop)
+
+    for state in ["confirmed", "assembled", "sent"]:
+        results = run_at_once(
+            [
+                lambda state=state: move_shipment(
+                    shipment=shipment_a, to_state=state, actor=offer_a.shop.owner
+                ),
+                lambda state=state: move_shipment(
+                    shipment=shipment_b, to_state=state, actor=offer_b.shop.owner
+                ),
+            ]
+        )
+        assert [type(result).__name__ for result in results] == ["Shipment", "Shipment"]
+        # Without the lock on the order row each would have seen the other still behind.
+        assert Order.objects.get(pk=order.pk).state == state
+
+    assert set(Shipment.objects.filter(order=order).values_list("state", flat=True)) == {"sent"}
+    assert OrderEvent.objects.filter(order=order).exclude(shipment=None).count() == 6
+    assert [
+        tuple(Offer.objects.filter(pk=o.pk).values_list("quantity", "reserved_quantity").get())
+        for o in (offer_a, offer_b)
+    ] == [
+        (8, 0),
+        (9, 0),
+    ]
+
+
+def test_a_partner_canceling_while_the_customer_cancels_returns_the_stock_exactly_once():
+    for _attempt in range(3):  # whichever comes first, the outcome is the same
+        order, offer_a, offer_b = two_shop_order()
+        shipment_a = Shipment.objects.get(order=order, shop=offer_a.shop)
+
+        results = run_at_once(
+            [
+                lambda shipment_a=shipment_a, offer_a=offer_a: move_shipment(
+                    shipment=shipment_a, to_state="canceled", actor=offer_a.shop.owner, note="нет на складе"
+                ),
+                lambda order=order: cancel_order(
+                    order=Order.objects.get(pk=order.pk), actor=order.user, reason="передумал"
+                ),
+            ]
+        )
+
+        refused = [result for result in results if isinstance(result, Exception)]
+        assert all(
+            isinstance(error, ValidationError) and error.code == "invalid_transition" for error in refused
+        )
+        assert len(refused) <= 1
+        assert set(Shipment.objects.filter(order=order).values_list("state", flat=True)) == {"canceled"}
+        assert Order.objects.get(pk=order.pk).state == "canceled"
+        assert [
+            tuple(Offer.objects.filter(pk=o.pk).values_list("quantity", "reserved_quantity").get())
+            for o in (offer_a, offer_b)
+        ] == [(10, 0), (10, 0)]
+        assert sorted(
+            OrderEvent.objects.filter(order=order, to_state="canceled").values_list(
+                "shipment__shop_id", flat=True
+            )
+        ) == sorted([offer_a.shop_id, offer_b.shop_id])
+
+
+def test_sixteen_customers_racing_for_the_last_units_of_two_shops_never_oversell():
+    offer_a, offer_b = OfferFactory(quantity=5), OfferFactory(quantity=3)
+    baskets = []
+    for _ in range(16):
+        basket = OrderFactory(user=UserFactory())
+        OrderItemFactory(order=basket, offer=offer_a, quantity=1)
+        OrderItemFactory(order=basket, offer=offer_b, quantity=1)
+        baskets.append(basket)
+
+    results = run_at_once(
+        [
+            lambda basket=basket: confirm_order(
+                order=basket, customer=basket.user, address="Москва", phone="+79161234567"
+            )
+            for basket in baskets
+        ]
+    )
+
+    outcome = Counter(
+        type(result).__name__ if not isinstance(result, ValidationError) else result.error_list[0].code
+        for result in results
+    )
+    assert outcome == {"Order": 3, "out_of_stock": 13}
+    assert tuple(Offer.objects.filter(pk=offer_a.pk).values_list("quantity", "reserved_quantity").get()) == (
+        2,
+        3,
+    )
+    assert tuple(Offer.objects.filter(pk=offer_b.pk).values_list("quantity", "reserved_quantity").get()) == (
+        0,
+        3,
+    )
+    assert Shipment.objects.count() == 6
+    assert Order.objects.filter(state=Order.State.NEW).count() == 3

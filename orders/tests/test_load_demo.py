@@ -2,15 +2,19 @@
 
 import re
 import stat
+from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Offer, Shop
-from orders.models import Order
+from orders.management.commands.load_demo import distance_km
+from orders.models import Order, Shipment
 from partners.models import PriceListImport
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +28,9 @@ def test_load_demo_creates_shops_catalogs_users_and_orders_and_prints_working_cr
     assert sorted(Shop.objects.values_list("name", flat=True)) == ["Связь-Маркет", "ТехноМир", "ЭлектроПойнт"]
     assert Offer.objects.count() == 21 + 14 + 11
     assert PriceListImport.objects.filter(status=PriceListImport.Status.SUCCEEDED).count() == 3
-    assert sorted(Order.objects.values_list("state", flat=True)) == ["confirmed", "delivered", "new", "sent"]
+    placed = Order.objects.exclude(state=Order.State.BASKET)
+    assert placed.count() == 24
+    assert Order.objects.filter(state=Order.State.BASKET).count() == 0
     credentials = dict(re.findall(r"^\s+.+?\s{2,}(\S+)\s+(\S+)$", out.getvalue(), flags=re.MULTILINE))
     assert set(credentials) == {"manager", "tekhnomir", "svyaz-market", "electropoint", "customer"}
     manager = authenticate(username="manager", password=credentials["manager"])
@@ -34,6 +40,41 @@ def test_load_demo_creates_shops_catalogs_users_and_orders_and_prints_working_cr
     assert partner.type == User.Type.SHOP
     assert partner.groups.filter(name="Partners").exists()
     assert authenticate(username="customer", password=credentials["customer"]).type == User.Type.BUYER
+
+
+def test_load_demo_spreads_orders_over_a_month_across_shops_with_shipments_in_every_state():
+    call_command("load_demo", stdout=StringIO())
+
+    placed = Order.objects.exclude(state=Order.State.BASKET)
+    today = timezone.localdate()
+    days = {timezone.localdate(order.confirmed_at) for order in placed}
+    assert min(days) >= today - timedelta(days=29)
+    assert len(days) >= 20  # the dashboard's chart shows a month, not one day
+    shops_per_order = Counter(order.shipments.count() for order in placed)
+    assert shops_per_order[2] >= 3
+    assert shops_per_order[3] >= 3
+    assert set(Shipment.objects.values_list("state", flat=True)) == set(Shipment.State.values)
+    assert {Order.State.NEW, Order.State.SENT, Order.State.DELIVERED} <= set(
+        placed.values_list("state", flat=True)
+    )
+    assert Shipment.objects.filter(state=Shipment.State.SENT).exclude(tracking_number="").exists()
+    assert all(order.total == order.goods_total + order.delivery_total for order in placed)
+    assert sum(order.delivery_total for order in placed) > 0
+
+
+def test_load_demo_tariffs_cost_more_the_further_the_city_is_from_the_shop():
+    call_command("load_demo", stdout=StringIO())
+
+    seed_cities = {"Москва", "Санкт-Петербург", "Псков", "Пермь", "Новосибирск", "Владивосток", "Калининград"}
+    for shop in Shop.objects.all():
+        rates = dict(shop.delivery_rates.values_list("city", "cost"))
+        assert set(rates) == seed_cities
+        by_distance = sorted(seed_cities, key=lambda city: distance_km(shop.city, city))
+        assert by_distance[0] == shop.city
+        costs = [rates[city] for city in by_distance]
+        assert costs == sorted(costs), shop.name
+        assert costs[0] < costs[-1]
+        assert shop.default_delivery_cost > costs[-1]
 
 
 def test_load_demo_on_a_database_with_users_loads_nothing_and_prints_no_credentials():

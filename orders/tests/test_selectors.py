@@ -10,7 +10,12 @@ from django.contrib.auth.models import AnonymousUser
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.tests.factories import OfferFactory, ShopFactory
 from orders.models import Order
-from orders.selectors import order_lines_visible_to, orders_visible_to, partner_orders
+from orders.selectors import (
+    order_lines_visible_to,
+    orders_visible_to,
+    partner_shipments,
+    shipments_visible_to,
+)
 from orders.services import confirm_order
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
@@ -95,14 +100,32 @@ def test_order_lines_visible_to_each_kind_of_user(world):
     assert offers(world["boris"]) == []
 
 
-def test_partner_orders_carry_only_the_partners_lines_and_subtotal(world):
-    orders = {order.pk: order for order in partner_orders(world["partner_b"])}
+def test_partner_shipments_carry_only_the_partners_shipments_lines_and_subtotals(world):
+    shipments = {shipment.order_id: shipment for shipment in partner_shipments(world["partner_b"])}
 
-    assert sorted(orders) == sorted([world["mixed"].pk, world["only_b"].pk])
-    mixed = orders[world["mixed"].pk]
-    assert [line.offer_id for line in mixed.partner_lines] == [world["offer_b"].pk]
-    assert mixed.partner_subtotal == Decimal("21.00")
-    assert orders[world["only_b"].pk].partner_subtotal == Decimal("7.00")
-    assert list(partner_orders(AnonymousUser())) == []
-    assert list(partner_orders(world["anna"])) == []
+    assert sorted(shipments) == sorted([world["mixed"].pk, world["only_b"].pk])
+    mixed = shipments[world["mixed"].pk]
+    assert [line.offer_id for line in mixed.items.all()] == [world["offer_b"].pk]
+    assert mixed.subtotal == Decimal("21.00")
+    assert shipments[world["only_b"].pk].subtotal == Decimal("7.00")
+    assert list(partner_shipments(AnonymousUser())) == []
+    assert list(partner_shipments(world["anna"])) == []
     assert Order.objects.get(pk=world["mixed"].pk).total == Decimal("221.00")
+
+
+def test_partner_shipments_filter_by_state(world):
+    assert list(partner_shipments(world["partner_b"], state="confirmed")) == []
+    assert len(partner_shipments(world["partner_b"], state="new")) == 2
+
+
+def test_shipments_visible_to_each_kind_of_user(world):
+    def shops(user):
+        return sorted(shipments_visible_to(user).values_list("order_id", "shop__owner_id"))
+
+    mixed, only_b = world["mixed"].pk, world["only_b"].pk
+    a, b = world["partner_a"].pk, world["partner_b"].pk
+    assert shops(ManagerFactory()) == sorted([(mixed, a), (mixed, b), (only_b, b)])
+    assert shops(world["partner_a"]) == [(mixed, a)]
+    assert shops(world["partner_b"]) == sorted([(mixed, b), (only_b, b)])
+    assert shops(world["anna"]) == []
+    assert shops(AnonymousUser()) == []

@@ -14,16 +14,9 @@ from accounts.tests.factories import ContactFactory, ManagerFactory, PartnerFact
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.emails import manager_emails
+from orders.fulfilment import ALLOWED_TRANSITIONS, cancel_order, transition_order
 from orders.models import Order, OrderEvent, OrderItem
-from orders.services import (
-    ALLOWED_TRANSITIONS,
-    add_to_basket,
-    cancel_order,
-    confirm_order,
-    remove_from_basket,
-    transition_order,
-    update_basket_item,
-)
+from orders.services import add_to_basket, confirm_order, remove_from_basket, update_basket_item
 from orders.tests.factories import OrderFactory, OrderItemFactory
 
 pytestmark = pytest.mark.django_db
@@ -602,16 +595,33 @@ def test_customer_cancels_a_new_order_and_gets_the_stock_back(
     assert "changed my mind" in mail.outbox[0].body
 
 
-def test_customer_cannot_cancel_once_the_order_is_confirmed(buyer, offer):
+def test_customer_may_still_cancel_a_confirmed_order_and_gets_the_stock_back(buyer, offer):
     order = placed_order(buyer, (offer, 4), state=State.CONFIRMED)
+
+    cancel_order(order=order, actor=buyer, reason="found it cheaper")
+
+    assert Order.objects.get(pk=order.pk).state == State.CANCELED
+    assert stock_and_reserved(offer) == (10, 0)
+    assert list(order.events.values_list("from_state", "to_state", "note"))[-1] == (
+        "confirmed",
+        "canceled",
+        "found it cheaper",
+    )
+
+
+def test_customer_cannot_cancel_once_the_order_is_assembled(buyer, offer):
+    order = placed_order(buyer, (offer, 4), state=State.ASSEMBLED)
 
     with pytest.raises(ValidationError) as error:
         cancel_order(order=order, actor=buyer)
 
     assert error.value.code == "invalid_transition"
-    assert Order.objects.get(pk=order.pk).state == State.CONFIRMED
+    assert error.value.messages == [
+        f"Order #{order.pk} can no longer be canceled: the part from Связной is already “Assembled”."
+    ]
+    assert Order.objects.get(pk=order.pk).state == State.ASSEMBLED
     assert stock(offer) == 6
-    assert order.events.count() == 2
+    assert order.events.count() == 3
 
 
 def test_cancel_by_someone_who_is_neither_the_customer_nor_staff_is_denied(buyer, offer):

@@ -7,8 +7,9 @@ import pytest
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory, UserFactory
 from catalog.models import Offer
+from orders.fulfilment import transition_order
 from orders.models import Order
-from orders.services import add_to_basket, confirm_order, transition_order
+from orders.services import add_to_basket, confirm_order
 from partners.tests.data_files import SMALL, SMALL_CHANGED
 from partners.tests.importing import run, stock, upload
 

@@ -17,6 +17,9 @@ from partners.models import PriceHistory, PriceListImport
 
 pytestmark = pytest.mark.django_db
 
+# The shop page's inline of delivery costs per city, sent empty.
+NO_DELIVERY_RATES = {"delivery_rates-TOTAL_FORMS": "0", "delivery_rates-INITIAL_FORMS": "0"}
+
 PRICE_LIST = """\
 shop: Чайная лавка
 categories:
@@ -116,7 +119,9 @@ def test_manager_assigns_a_shop_owner_among_partner_users(client, shop, other_pa
 
     page = client.get(url)
     owner_choices = {str(choice[0]) for choice in page.context["adminform"].form.fields["owner"].choices}
-    response = client.post(url, {"name": shop.name, "owner": other_partner.pk, "url": ""})
+    response = client.post(
+        url, {"name": shop.name, "owner": other_partner.pk, "url": "", **NO_DELIVERY_RATES}
+    )
 
     assert response.status_code == 302
     shop.refresh_from_db()
@@ -710,7 +715,7 @@ def test_manager_adds_a_shop_under_an_honest_name_trimmed_with_its_key(client, p
 
     response = client.post(
         reverse("admin:catalog_shop_add"),
-        {"name": "  Кофейня\u00a0на углу ", "owner": partner.pk, "url": ""},
+        {"name": "  Кофейня\u00a0на углу ", "owner": partner.pk, "url": "", **NO_DELIVERY_RATES},
     )
 
     assert response.status_code == 302
@@ -722,7 +727,8 @@ def test_partner_may_change_the_case_of_its_own_shop_name(client, partner, shop)
     client.force_login(partner)
 
     response = client.post(
-        reverse("admin:catalog_shop_change", args=[shop.pk]), {"name": "ЧАЙНАЯ ЛАВКА", "url": ""}
+        reverse("admin:catalog_shop_change", args=[shop.pk]),
+        {"name": "ЧАЙНАЯ ЛАВКА", "url": "", **NO_DELIVERY_RATES},
     )
 
     assert response.status_code == 302
@@ -772,7 +778,8 @@ def test_a_look_alike_created_between_the_form_check_and_the_save_gets_the_form_
     thread.start()
     assert inserted.wait(timeout=20)
     response = client.post(
-        reverse("admin:catalog_shop_add"), {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": ""}
+        reverse("admin:catalog_shop_add"),
+        {"name": "КОФЕЙНЯ", "owner": partner.pk, "url": "", **NO_DELIVERY_RATES},
     )
     thread.join(timeout=30)
 

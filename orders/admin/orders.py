@@ -1,92 +1,44 @@
-"""Admin of the orders app: the order workflow (state changes only through the order service) and export."""
+"""Admin of orders: the list, export, and the workflow of the whole order (each action moves every
+shipment of the order that can move, through `orders.fulfilment`); the order page shows its shipments."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
-from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.filters.admin import (
-    ChoicesDropdownFilter,
-    DropdownFilter,
-    RangeDateFilter,
-    RangeNumericFilter,
-)
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeNumericFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
-from unfold.forms import BaseDialogForm
-from unfold.widgets import UnfoldAdminTextareaWidget
 
 from catalog.models import Shop
 from catalog.selectors import shops_visible_to
 from config.admin_base import OfferedFiltersOnlyMixin, finish_dialog, is_partner
 from config.admin_exports import BackgroundExportMixin
-from orders.models import Order, OrderEvent, OrderItem
+from orders.admin.common import (
+    MOVES,
+    STATE_COLORS,
+    CancelDialogForm,
+    CancelSelectedForm,
+    DayRangeFilter,
+    TransitionDialogForm,
+    money,
+    state_label_html,
+)
+from orders.admin.inlines import OrderEventInline, OrderItemInline, ShipmentInline
+from orders.fulfilment import SHIPMENT_TRANSITIONS, cancel_order, transition_order
+from orders.models import Order, OrderItem, Shipment
 from orders.selectors import lines_visible_to, orders_visible_to, with_partner_subtotal
-from orders.services import ALLOWED_TRANSITIONS, cancel_order, transition_order
 
 State = Order.State
-
-STATE_COLORS = {
-    State.BASKET.value: "default",
-    State.NEW.value: "info",
-    State.CONFIRMED.value: "primary",
-    State.ASSEMBLED.value: "warning",
-    State.SENT.value: "warning",
-    State.DELIVERED.value: "success",
-    State.CANCELED.value: "danger",
-}
-
-# The moves the admin offers as buttons, in workflow order: (target state, action name, label, icon).
-MOVES = [
-    (State.CONFIRMED, "confirm", _("Confirm"), "task_alt"),
-    (State.ASSEMBLED, "assemble", _("Assemble"), "inventory_2"),
-    (State.SENT, "send", _("Send"), "local_shipping"),
-    (State.DELIVERED, "deliver", _("Deliver"), "where_to_vote"),
-]
-
-
-def money(value) -> str:
-    return gettext("%(amount)s ₽") % {"amount": formats.number_format(value, 2, force_grouping=True)}
-
-
-class TransitionDialogForm(BaseDialogForm):
-    note = forms.CharField(
-        label=_("Note"),
-        required=False,
-        max_length=1000,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_("Saved in the order history."),
-    )
-
-
-class CancelDialogForm(BaseDialogForm):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=1000,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_("The customer sees this reason in the cancellation email."),
-    )
-
-
-class CancelSelectedForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=1000,
-        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
-        help_text=_("The customers see this reason in the cancellation email."),
-    )
 
 
 class ShopFilter(DropdownFilter):
@@ -107,26 +59,7 @@ class ShopFilter(DropdownFilter):
             # Another partner's shop, an unknown id or not a number: filtering by it would tell a partner
             # which of its orders also hold that shop's lines, so the list answers as for a wrong filter.
             raise IncorrectLookupParameters("a shop that is not offered")
-        return queryset.filter(
-            Exists(OrderItem.objects.filter(order=OuterRef("pk"), offer__shop_id=int(value)))
-        )
-
-
-class DayRangeFilter(RangeDateFilter):
-    """Date range on a datetime: whole days in the current time zone, both ends included."""
-
-    def queryset(self, request, queryset):
-        from unfold.utils import parse_date_str
-
-        filters = {}
-        for suffix, lookup in (("from", "gte"), ("to", "lte")):
-            raw = self.used_parameters.get(f"{self.parameter_name}_{suffix}")
-            if raw:
-                value = parse_date_str(raw)
-                if value is None:
-                    return queryset.none()
-                filters[f"{self.parameter_name}__date__{lookup}"] = value
-        return queryset.filter(**filters)
+        return queryset.filter(Exists(Shipment.objects.filter(order=OuterRef("pk"), shop_id=int(value))))
 
 
 class OrderResource(resources.ModelResource):
@@ -147,6 +80,8 @@ class OrderResource(resources.ModelResource):
             "phone",
             "city",
             "delivery_address",
+            "goods_total",
+            "delivery_total",
             "total",
             "shops",
             "created_at",
@@ -159,64 +94,6 @@ class OrderResource(resources.ModelResource):
 
     def get_export_headers(self, selected_fields=None):
         return [str(header) for header in super().get_export_headers(selected_fields)]
-
-
-class OrderItemInline(TabularInline):
-    model = OrderItem
-    show_title = False
-    extra = 0
-    fields = ["product_name", "shop_name", "external_id", "quantity", "price", "line_total"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("order lines (price at order time)")
-
-    def get_queryset(self, request):
-        return lines_visible_to(
-            request.user, super().get_queryset(request).select_related("offer__product", "offer__shop")
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @display(description=_("product"))
-    def product_name(self, obj):
-        return obj.offer.product.name
-
-    @display(description=_("shop"))
-    def shop_name(self, obj):
-        return obj.offer.shop.name
-
-    @display(description=_("external id"))
-    def external_id(self, obj):
-        return obj.offer.external_id
-
-    @display(description=_("sum"))
-    def line_total(self, obj):
-        if obj.price is None:
-            return "—"
-        return money(obj.price * obj.quantity)
-
-
-class OrderEventInline(TabularInline):
-    model = OrderEvent
-    show_title = False
-    extra = 0
-    fields = ["created_at", "actor", "from_state", "to_state", "note"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = _("state history")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 def _dialog_move(to_state, name, label, icon, *, detail: bool):
@@ -233,7 +110,9 @@ def _dialog_move(to_state, name, label, icon, *, detail: bool):
         variant=ActionVariant.PRIMARY if detail and to_state == State.CONFIRMED else ActionVariant.DEFAULT,
         dialog={
             "title": label,
-            "description": _("The order moves to “%(state)s” and the customer is emailed.")
+            "description": _(
+                "Every shipment of the order that can moves to “%(state)s”; the customer is emailed."
+            )
             % {"state": State(to_state).label},
             "form_class": TransitionDialogForm,
             "form_submit_text": label,
@@ -254,7 +133,10 @@ def _dialog_cancel(name, *, detail: bool):
         variant=ActionVariant.DANGER if detail else ActionVariant.DEFAULT,
         dialog={
             "title": _("Cancel order"),
-            "description": _("The stock returns to the offers and the customer is emailed the reason."),
+            "description": _(
+                "Every shipment not sent yet is canceled: its stock returns to the offers and the customer is "
+                "emailed the reason."
+            ),
             "form_class": CancelDialogForm,
             "form_submit_text": _("Cancel order"),
         },
@@ -277,7 +159,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     list_per_page = 50
     list_filter_submit = True
     date_hierarchy = None
-    inlines = [OrderItemInline, OrderEventInline]
+    inlines = [ShipmentInline, OrderItemInline, OrderEventInline]
     actions = [
         "confirm_selected",
         "assemble_selected",
@@ -364,7 +246,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
         return [
             (None, {"fields": ["current_state", "user", "customer_name", "email", "phone"]}),
             (_("Delivery"), {"fields": ["city", "delivery_address", "contact"]}),
-            (_("Amount"), {"fields": ["total_display"]}),
+            (_("Amount"), {"fields": ["goods_display", "delivery_display", "total_display"]}),
             (_("Dates"), {"fields": ["created_at", "confirmed_at", "updated_at"]}),
         ]
 
@@ -391,8 +273,11 @@ class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
         actions = super().get_actions_detail(request, object_id)
         if not actions or not str(object_id).isdigit():
             return []
-        state = orders_visible_to(request.user).filter(pk=object_id).values_list("state", flat=True).first()
-        allowed = ALLOWED_TRANSITIONS.get(state, frozenset())
+        # A move of the order is offered when at least one of its shipments can make it.
+        states = Shipment.objects.filter(
+            order__in=orders_visible_to(request.user).filter(pk=object_id)
+        ).values_list("state", flat=True)
+        allowed = frozenset().union(*(SHIPMENT_TRANSITIONS[state] for state in set(states)))
         names = {f"{name}_detail": to_state for to_state, name, _label, _icon in MOVES}
         names["cancel_detail"] = State.CANCELED
         return [
@@ -413,9 +298,7 @@ class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
 
     @display(description=_("state"))
     def current_state(self, obj):
-        return render_to_string(
-            "unfold/helpers/label.html", {"text": obj.get_state_display(), "type": STATE_COLORS[obj.state]}
-        )
+        return state_label_html(obj.state, obj.get_state_display())
 
     @display(description=_("customer name"))
     def customer_name(self, obj):
@@ -433,6 +316,14 @@ class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     @display(description=_("total"), ordering="total")
     def total_display(self, obj):
         return money(obj.total)
+
+    @display(description=_("goods"))
+    def goods_display(self, obj):
+        return money(obj.goods_total)
+
+    @display(description=_("delivery"))
+    def delivery_display(self, obj):
+        return money(obj.delivery_total)
 
     @display(description=_("your subtotal"))
     def partner_subtotal_display(self, obj):
@@ -463,27 +354,36 @@ class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     def move_one(self, request, object_id, to_state, *, note: str = "") -> bool:
         order = self.get_visible_order(request, object_id)
         try:
-            transition_order(order=order, to_state=to_state, actor=request.user, note=note)
+            moved = transition_order(order=order, to_state=to_state, actor=request.user, note=note)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return False
-        self.message_user(
-            request,
-            gettext("Order #%(id)s is now “%(state)s”.") % {"id": order.pk, "state": State(to_state).label},
-            messages.SUCCESS,
-        )
+        if moved.state == to_state:
+            message = gettext("Order #%(id)s is now “%(state)s”.") % {
+                "id": order.pk,
+                "state": State(to_state).label,
+            }
+        else:
+            message = gettext(
+                "The shipments of order #%(id)s that could moved to “%(to)s”; the order is “%(state)s”."
+            ) % {"id": order.pk, "to": State(to_state).label, "state": moved.get_state_display()}
+        self.message_user(request, message, messages.SUCCESS)
         return True
 
     def cancel_one(self, request, object_id, *, reason: str) -> bool:
         order = self.get_visible_order(request, object_id)
         try:
-            cancel_order(order=order, actor=request.user, reason=reason)
+            canceled = cancel_order(order=order, actor=request.user, reason=reason)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return False
-        self.message_user(
-            request, gettext("Order #%(id)s was canceled.") % {"id": order.pk}, messages.SUCCESS
-        )
+        if canceled.state == State.CANCELED:
+            message = gettext("Order #%(id)s was canceled.") % {"id": order.pk}
+        else:
+            message = gettext(
+                "The shipments of order #%(id)s not sent yet were canceled; the order is “%(state)s”."
+            ) % {"id": order.pk, "state": canceled.get_state_display()}
+        self.message_user(request, message, messages.SUCCESS)
         return True
 
     def move_many(self, request, queryset, to_state, *, note: str = "", cancel: bool = False) -> None:
