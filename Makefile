@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt install install-dev migrate demo messages lock lock-check audit bench-import bench-api bench-export bench-orders bench-slow-clients clean
+.PHONY: run test lint fmt install install-dev migrate demo messages lock lock-check audit bench-import bench-api bench-export bench-orders bench-slow-clients bench-hostile clean
 
 # Installs come from the lock files, every package pinned with its hashes (pip refuses anything else).
 # requirements.txt and requirements-dev.txt are what people edit (direct dependencies, pinned);
@@ -93,6 +93,9 @@ bench-orders: install-dev
 
 bench-slow-clients: install-dev
 	$(PY) bench/slow_clients_bench.py $(BENCH_ARGS)
+
+bench-hostile: install-dev
+	$(PY) bench/hostile_files_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

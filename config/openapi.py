@@ -43,7 +43,7 @@ ERROR_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "413": {
         "Too large": {
-            "detail": "The price list is larger than the limit of 67108864 bytes.",
+            "detail": "The price list is larger than the limit of 167772160 bytes.",
             "code": "too_large",
         }
     },

@@ -193,7 +193,8 @@ STORAGES = {
     },
 }
 # Price lists are uploaded whole; the import engine enforces its own (larger) limit.
-PRICE_LIST_MAX_BYTES = env_int("PRICE_LIST_MAX_BYTES", 64 * 1024 * 1024)
+# 160 MiB fits a 200,000-goods price list (about 120 MB); parsing streams, so memory does not grow with it.
+PRICE_LIST_MAX_BYTES = env_int("PRICE_LIST_MAX_BYTES", 160 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # With a broker, admin uploads larger than this are previewed and applied by a worker; the default 0

@@ -1,23 +1,27 @@
-"""The price-list parser: format, exact values, every rejection reason, and fast path ≡ YAML reader."""
+"""The price-list parser: format, exact values, every rejection reason, and scanner ≡ YAML reader."""
 
 from __future__ import annotations
 
+import io
 import random
 from decimal import Decimal
 
 import pytest
 from django.utils import translation
 
-from partners.pricelist import (
-    Good,
-    PriceListInvalid,
-    _OutsideSubset,
-    build_price_list,
-    decode_price_list,
-    fast_parse,
-    parse_price_list,
-    read_with_yaml,
+from partners.pricelist import Good, PriceList, PriceListInvalid, parse_price_list, read_price_list, source
+from partners.pricelist.records import (
+    MAX_DEPTH,
+    MAX_ERRORS,
+    MAX_ITEM_VALUES,
+    MAX_LINE_CHARS,
+    MAX_NUMBER_CHARS,
 )
+from partners.pricelist.rules import Builder
+from partners.pricelist.scanner import OutsideSubset
+from partners.pricelist.scanner import scan as _scan
+from partners.pricelist.source import read_chunks
+from partners.pricelist.yaml_reader import read_yaml
 from partners.tests.data_files import DATA, NONSTANDARD_FILES, SHARED_FILES, needs_shared
 
 
@@ -28,14 +32,36 @@ def _english():
         yield
 
 
-def both_paths(text: str):
-    """(fast path result or None when it declines, YAML reader result or the errors it reports)."""
+def _encode(text: str | bytes) -> bytes:
+    return text.encode() if isinstance(text, str) else text
+
+
+def fast_parse(text: str | bytes) -> PriceList:
+    """The scanner alone; raises OutsideSubset when it declines the file."""
+    goods: list[Good] = []
+    builder = Builder(goods.append)
+    _scan(read_chunks(io.BytesIO(_encode(text)), max_bytes=1 << 30), builder)
+    header = builder.finish()
+    return PriceList(header.shop, header.categories, goods, header.shop_line)
+
+
+def yaml_parse(text: str | bytes) -> PriceList:
+    """The YAML reader alone."""
+    goods: list[Good] = []
+    header = read_yaml(read_chunks(io.BytesIO(_encode(text)), max_bytes=1 << 30), Builder(goods.append))
+    return PriceList(header.shop, header.categories, goods, header.shop_line)
+
+
+def both_paths(text: str | bytes):
+    """(scanner's result or None when it declines, YAML reader's result or the errors it reports)."""
     try:
         fast = fast_parse(text)
-    except _OutsideSubset:
+    except OutsideSubset:
         fast = None
+    except PriceListInvalid as exc:
+        fast = [str(error) for error in exc.errors]
     try:
-        slow = build_price_list(read_with_yaml(text))
+        slow = yaml_parse(text)
     except PriceListInvalid as exc:
         slow = [str(error) for error in exc.errors]
     return fast, slow
@@ -125,8 +151,7 @@ def test_parameter_types_follow_the_written_text_not_yaml_1_1():
 @needs_shared
 @pytest.mark.parametrize("path", SHARED_FILES, ids=lambda path: path.name)
 def test_every_shared_canonical_file_parses_the_same_on_both_paths(path):
-    text = decode_price_list(path.read_bytes())
-    fast, slow = both_paths(text)
+    fast, slow = both_paths(path.read_bytes())
 
     assert fast is not None, "the fast path should take the canonical files"
     assert fast == slow
@@ -149,7 +174,7 @@ def test_nonstandard_files_are_rejected_with_a_clear_message(path):
 
 @pytest.mark.parametrize("name", ["small.yaml", "small_changed.yaml"])
 def test_fixture_files_parse_the_same_on_both_paths(name):
-    fast, slow = both_paths(decode_price_list((DATA / "good" / name).read_bytes()))
+    fast, slow = both_paths((DATA / "good" / name).read_bytes())
 
     assert fast is not None
     assert fast == slow
@@ -218,13 +243,11 @@ def test_bad_file_is_rejected_with_exact_errors(name, expected):
 
 
 @pytest.mark.parametrize("path", sorted((DATA / "bad").glob("*.yaml")), ids=lambda path: path.name)
-def test_fast_path_never_accepts_a_bad_file(path):
-    try:
-        text = decode_price_list(path.read_bytes())
-    except PriceListInvalid:
-        return  # rejected before either path runs
-    with pytest.raises(_OutsideSubset):
-        fast_parse(text)
+def test_scanner_never_accepts_a_bad_file(path):
+    fast, slow = both_paths(path.read_bytes())
+
+    assert isinstance(slow, list), "the YAML reader rejects it"
+    assert fast is None or fast == slow, "the scanner either declines it or rejects it the same way"
 
 
 def test_alias_bomb_is_rejected_without_expanding_it():
@@ -335,7 +358,7 @@ def test_fast_path_and_yaml_reader_agree_on_generated_variants(seed):
     data = text.encode()
     if seed % 5 == 0:
         data = b"\xef\xbb\xbf" + data
-    fast, slow = both_paths(decode_price_list(data))
+    fast, slow = both_paths(data)
 
     assert not isinstance(slow, list), slow
     if inside:
@@ -398,6 +421,192 @@ def test_a_nul_character_written_as_an_escape_is_refused_with_its_line(place, li
     fields[place] = f'"a{escape}b"'
     text = NUL_TEMPLATE.format(**fields)
 
-    with pytest.raises(_OutsideSubset):
+    with pytest.raises(OutsideSubset):
         fast_parse(text)
     assert errors_of(text.encode()) == [f"text must not contain the NUL character (\\0) (line {line})"]
+
+
+# --- Bounds: what a hostile or clumsy file may cost ------------------------------------------------
+
+SMALL = (DATA / "good" / "small.yaml").read_bytes()
+HEAD = "shop: S\ncategories:\n  - id: 1\n    name: C\ngoods:\n"
+GOOD = "  - id: {n}\n    category: 1\n    name: N{n}\n    price: 1\n    quantity: {quantity}\n"
+
+
+def test_a_line_longer_than_the_limit_is_refused_with_its_line():
+    text = HEAD + GOOD.format(n=1, quantity=1) + "    model: " + "x" * (MAX_LINE_CHARS + 1) + "\n"
+
+    assert errors_of(text.encode()) == [
+        f"the line is longer than {MAX_LINE_CHARS} characters; a price list has one value per line (line 11)"
+    ]
+
+
+def test_a_long_line_without_any_line_break_is_refused_before_it_is_read_whole(monkeypatch):
+    monkeypatch.setattr(source, "BLOCK_BYTES", 4096)
+    stream = io.BytesIO(b"z: " + b"a#" * (MAX_LINE_CHARS * 4))
+
+    with pytest.raises(PriceListInvalid) as caught:
+        read_price_list(stream, on_good=lambda good: None)
+
+    assert [str(error) for error in caught.value.errors] == [
+        f"the line is longer than {MAX_LINE_CHARS} characters; a price list has one value per line (line 1)"
+    ]
+    assert stream.tell() < MAX_LINE_CHARS * 4 + 2 * 4096, "reading stopped at the limit"
+
+
+def test_nesting_deeper_than_a_price_list_needs_is_refused_with_its_line():
+    text = "shop: S\ncategories: []\ngoods:\n  - parameters:\n      p: " + "[" * 20 + "]" * 20 + "\n"
+
+    assert errors_of(text.encode()) == [
+        f"the file nests deeper than {MAX_DEPTH} levels; a price list needs four (line 5)"
+    ]
+
+
+def test_deep_flow_nesting_is_refused_at_once_whatever_its_size():
+    text = "shop: " + "\n".join(["[" * 1000] * 200) + "\n"
+
+    assert errors_of(text.encode()) == [
+        f"the file nests deeper than {MAX_DEPTH} levels; a price list needs four (line 1)"
+    ]
+
+
+def test_an_item_with_too_many_values_is_refused():
+    values = "".join(f"      p{number}: [{number}, {number}]\n" for number in range(MAX_ITEM_VALUES))
+    text = HEAD + GOOD.format(n=1, quantity=1) + "    parameters:\n" + values
+
+    errors = errors_of(text.encode())
+
+    assert len(errors) == 1
+    assert errors[0].startswith(f"an item holds more than {MAX_ITEM_VALUES} values (line ")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("quantity", "7" * 5000, "goods[0].quantity: must be at most 2147483647 (line 10)"),
+        ("quantity", "99999999999", "goods[0].quantity: must be at most 2147483647 (line 10)"),
+        ("price", "9" * 50, "goods[0].price: must be at most 9999999999.99 (line 9)"),
+    ],
+)
+def test_numbers_of_any_length_get_a_clean_error_with_their_line(field, value, expected):
+    text = (HEAD + GOOD.format(n=1, quantity=1)).replace(
+        "price: 1", "price: 1" if field != "price" else f"price: {value}"
+    )
+    if field == "quantity":
+        text = text.replace("quantity: 1", f"quantity: {value}")
+
+    assert errors_of(text.encode()) == [expected]
+    fast, slow = both_paths(text)
+    assert fast == slow
+
+
+def test_a_parameter_number_longer_than_the_limit_is_refused_unless_quoted():
+    digits = "1" * (MAX_NUMBER_CHARS + 1)
+    text = (
+        HEAD
+        + GOOD.format(n=1, quantity=1)
+        + f"    parameters:\n      Код: {digits}\n      Номер: '{digits}'\n"
+    )
+
+    assert errors_of(text.encode()) == [
+        f'goods[0].parameters["Код"]: a number may have at most {MAX_NUMBER_CHARS} characters; quote it to keep '
+        "it as text (line 12)"
+    ]
+    quoted = parse_price_list(text.replace(f"Код: {digits}", "Код: 5").encode())
+    assert quoted.goods[0].parameters == {"Код": 5, "Номер": digits}
+
+
+def test_empty_parameters_written_as_braces_stay_on_the_scanner():
+    text = HEAD + GOOD.format(n=1, quantity=1) + "    parameters: {}\n" + GOOD.format(n=2, quantity=3)
+    fast, slow = both_paths(text)
+
+    assert isinstance(fast, PriceList)
+    assert fast == slow
+    assert [good.parameters for good in fast.goods] == [{}, {}]
+
+
+def test_goods_may_come_before_their_categories():
+    text = "shop: S\ngoods:\n" + GOOD.format(n=1, quantity=1) + "categories:\n  - id: 1\n    name: C\n"
+    fast, slow = both_paths(text)
+
+    assert fast == slow
+    assert [good.category_id for good in fast.goods] == ["1"]
+    undeclared = text.replace("category: 1", "category: 2")
+    assert errors_of(undeclared.encode()) == [
+        "goods[0].category: must be the id of a category declared in `categories` (2 is not declared) (line 4)"
+    ]
+
+
+def test_goods_are_handed_over_while_the_file_is_read():
+    body = "".join(GOOD.format(n=number, quantity=1) for number in range(40_000))
+    stream = io.BytesIO((HEAD + body).encode())
+    read_when_first_good = []
+
+    read_price_list(stream, on_good=lambda good: read_when_first_good.append(stream.tell()))
+
+    assert len(read_when_first_good) == 40_000
+    assert read_when_first_good[0] < len(stream.getvalue()) / 2
+
+
+def test_a_file_the_scanner_declines_midway_is_read_again_by_the_yaml_reader(monkeypatch):
+    monkeypatch.setattr(source, "BLOCK_BYTES", 64)  # the scanner takes a chunk of lines at a time
+    goods: list[Good] = []
+    restarts = []
+    body = "".join(GOOD.format(n=number, quantity=1) for number in range(3))
+    text = HEAD + body + "  - {id: 9, category: 1, name: Flow, price: 2, quantity: 4}\n"
+
+    def restart():
+        restarts.append(len(goods))
+        goods.clear()
+
+    read_price_list(io.BytesIO(text.encode()), on_good=goods.append, on_restart=restart)
+
+    assert restarts == [2], "the scanner had handed over the goods it finished before it declined the file"
+    assert [good.external_id for good in goods] == ["0", "1", "2", "9"]
+
+
+class _OneWay(io.RawIOBase):
+    """A stream that cannot seek (a socket, a pipe)."""
+
+    def __init__(self, data: bytes):
+        self._data = io.BytesIO(data)
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_a_stream_that_cannot_seek_is_read_and_its_size_bounded():
+    goods: list[Good] = []
+
+    header = read_price_list(io.BufferedReader(_OneWay(SMALL)), on_good=goods.append)
+
+    assert (header.shop, len(goods)) == ("Чайная лавка", 3)
+    with pytest.raises(PriceListInvalid) as caught:
+        read_price_list(io.BufferedReader(_OneWay(SMALL)), on_good=goods.append, max_bytes=100)
+    assert [str(error) for error in caught.value.errors] == ["the file is more than the limit of 100 bytes"]
+
+
+def test_reading_stops_at_the_error_limit():
+    body = "".join(GOOD.format(n=number, quantity=-1) for number in range(MAX_ERRORS * 3))
+
+    errors = errors_of((HEAD + body).encode())
+
+    assert len(errors) == MAX_ERRORS
+    assert errors[0] == "goods[0].quantity: must be a whole number ≥ 0 (line 10)"
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64])
+def test_block_boundaries_change_nothing(monkeypatch, block):
+    crlf = SMALL.replace(b"\n", b"\r\n")
+    expected = parse_price_list(crlf)
+    monkeypatch.setattr(source, "BLOCK_BYTES", block)
+
+    assert parse_price_list(b"\xef\xbb\xbf" + crlf) == expected
+    bad = SMALL.replace("Чай зелёный".encode(), b"\xff\xfe", 1)
+    assert errors_of(bad)[0].startswith("the file is not UTF-8 text (byte ")
+    assert errors_of(bad)[0] == errors_of(SMALL.replace("Чай зелёный".encode(), b"\xff\xfe", 1))[0]
