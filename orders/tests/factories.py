@@ -65,3 +65,17 @@ class OrderItemFactory(factory.django.DjangoModelFactory):
         Shipment.objects.filter(pk=item.shipment_id).update(
             subtotal=F("subtotal") + item.price * item.quantity
         )
+
+
+def place_order(
+    customer, *lines, basket_city="Москва", address="Москва, Тверская 7", phone="+79161234567", **details
+):
+    """A customer's order placed through the service, as the API places it: a basket of `(offer, quantity)`
+    lines confirmed by `confirm_order` (stock taken, prices and delivery snapshotted, one shipment per
+    shop). Extra keyword arguments go to `confirm_order`."""
+    from orders.services import confirm_order
+
+    basket = OrderFactory(user=customer, city=basket_city)
+    for offer, quantity in lines:
+        OrderItemFactory(order=basket, offer=offer, quantity=quantity)
+    return confirm_order(order=basket, customer=customer, address=address, phone=phone, **details)

@@ -16,8 +16,7 @@ from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.api import urls as orders_urls
 from orders.fulfilment import transition_order
 from orders.models import Order, OrderEvent, OrderItem
-from orders.services import confirm_order
-from orders.tests.factories import OrderFactory, OrderItemFactory
+from orders.tests.factories import OrderFactory, OrderItemFactory, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -70,10 +69,7 @@ def client_for(user):
 
 
 def placed_order(user, *lines, state=State.NEW):
-    basket = OrderFactory(user=user)
-    for offer, quantity in lines:
-        OrderItemFactory(order=basket, offer=offer, quantity=quantity)
-    order = confirm_order(order=basket, customer=user, address="Москва, Тверская 7", phone="+79161234567")
+    order = place_order(user, *lines)
     if state != State.NEW:
         order = transition_order(order=order, to_state=state, actor=ManagerFactory())
     return order

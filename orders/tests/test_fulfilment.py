@@ -18,7 +18,7 @@ from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.fulfilment import cancel_order, derived_order_state, move_shipment, transition_order
 from orders.models import Order, OrderEvent, Shipment
 from orders.services import confirm_order
-from orders.tests.factories import OrderFactory, OrderItemFactory
+from orders.tests.factories import OrderFactory, OrderItemFactory, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -79,13 +79,7 @@ def galaxy(euroset):
     )
 
 
-def place(user, *lines, basket_city="Москва", **kwargs):
-    basket = OrderFactory(user=user, city=basket_city)
-    for offer, quantity in lines:
-        OrderItemFactory(order=basket, offer=offer, quantity=quantity)
-    kwargs.setdefault("address", "Москва, Тверская 7")
-    kwargs.setdefault("phone", "+79161234567")
-    return confirm_order(order=basket, customer=user, **kwargs)
+place = place_order
 
 
 def stock(offer):

@@ -17,7 +17,7 @@ from orders.emails import manager_emails
 from orders.fulfilment import ALLOWED_TRANSITIONS, cancel_order, transition_order
 from orders.models import Order, OrderEvent, OrderItem
 from orders.services import add_to_basket, confirm_order, remove_from_basket, update_basket_item
-from orders.tests.factories import OrderFactory, OrderItemFactory
+from orders.tests.factories import OrderFactory, OrderItemFactory, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -56,9 +56,7 @@ def basket_with(user, *lines):
 
 def placed_order(user, *lines, state=State.NEW):
     """An order confirmed through the service (stock taken), then moved to `state` by a manager."""
-    order = confirm_order(
-        order=basket_with(user, *lines), customer=user, address="Москва, Тверская 7", phone="+79161234567"
-    )
+    order = place_order(user, *lines)
     manager = ManagerFactory()
     path = [State.CONFIRMED, State.ASSEMBLED, State.SENT, State.DELIVERED]
     if state == State.CANCELED:

@@ -17,8 +17,7 @@ from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.fulfilment import move_shipment
 from orders.models import Order, OrderEvent, Shipment
-from orders.services import confirm_order
-from orders.tests.factories import OrderFactory, OrderItemFactory
+from orders.tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +64,7 @@ def customer():
 
 
 def place(customer, *lines):
-    basket = OrderFactory(user=customer)
-    for offer, quantity in lines:
-        OrderItemFactory(order=basket, offer=offer, quantity=quantity)
-    return confirm_order(order=basket, customer=customer, address="Москва, Тверская 7", phone="+79161112233")
+    return place_order(customer, *lines, phone="+79161112233")
 
 
 @pytest.fixture

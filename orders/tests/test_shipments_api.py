@@ -14,8 +14,8 @@ from catalog.models import DeliveryRate, Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.fulfilment import move_shipment
 from orders.models import Order, OrderEvent, Shipment
-from orders.services import add_to_basket, confirm_order
-from orders.tests.factories import OrderFactory, OrderItemFactory
+from orders.services import add_to_basket
+from orders.tests.factories import OrderFactory, OrderItemFactory, place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +68,8 @@ def galaxy(euroset):
     )
 
 
-def place(user, *lines, city="Москва"):
-    basket = OrderFactory(user=user, city=city)
-    for offer, quantity in lines:
-        OrderItemFactory(order=basket, offer=offer, quantity=quantity)
-    return confirm_order(order=basket, customer=user, address="Москва, Тверская 7", phone="+79161234567")
+def place(user, *lines):
+    return place_order(user, *lines)
 
 
 def stock(offer):

@@ -11,8 +11,7 @@ from accounts.tests.factories import DEFAULT_PASSWORD, ManagerFactory, PartnerFa
 from catalog.models import Offer
 from catalog.tests.factories import OfferFactory, ProductFactory, ShopFactory
 from orders.models import Order, Shipment
-from orders.services import confirm_order
-from orders.tests.factories import OrderFactory, OrderItemFactory
+from orders.tests.factories import place_order
 from partners.models import PriceListImport
 from tests.browser.conftest import SCREENSHOTS
 
@@ -20,16 +19,6 @@ from tests.browser.conftest import SCREENSHOTS
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 PRICE_LIST = Path(__file__).parent / "data" / "tea.yaml"
-
-
-def place_order(customer, *lines):
-    """A customer's order placed through the service: one shipment per shop."""
-    basket = OrderFactory(user=customer)
-    for offer, quantity in lines:
-        OrderItemFactory(order=basket, offer=offer, quantity=quantity)
-    return confirm_order(
-        order=basket, customer=customer, address="Москва, Тверская, д. 7, кв. 12", phone="+79161234567"
-    )
 
 
 def run_detail_action(page, action_path: str) -> None:
