@@ -610,3 +610,15 @@ def test_block_boundaries_change_nothing(monkeypatch, block):
     bad = SMALL.replace("Чай зелёный".encode(), b"\xff\xfe", 1)
     assert errors_of(bad)[0].startswith("the file is not UTF-8 text (byte ")
     assert errors_of(bad)[0] == errors_of(SMALL.replace("Чай зелёный".encode(), b"\xff\xfe", 1))[0]
+
+
+def test_the_limits_hold_on_the_yaml_readers_path_too(monkeypatch):
+    monkeypatch.setattr(source, "BLOCK_BYTES", 64)  # the scanner declines the first chunk, YAML reads on
+    head = "shop:\tS\ncategories:\n  - id: 1\n    name: C\ngoods:\n" + GOOD.format(n=1, quantity=1)
+    long_line = head + "    model: " + "x" * (MAX_LINE_CHARS + 1) + "\n"
+    not_utf8 = head.encode() + b"    model: \xff\n"
+
+    assert errors_of(long_line.encode()) == [
+        f"the line is longer than {MAX_LINE_CHARS} characters; a price list has one value per line (line 11)"
+    ]
+    assert errors_of(not_utf8) == [f"the file is not UTF-8 text (byte {len(head.encode()) + 11}) (line 11)"]
