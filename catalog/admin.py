@@ -53,9 +53,8 @@ class OwnShopsFilter(RelatedDropdownFilter):
         if not is_partner(request.user):
             return super().field_choices(field, request, model_admin)
         ordering = self.field_admin_ordering(field, request, model_admin)
-        return field.get_choices(
-            include_blank=False, limit_choices_to={"owner": request.user}, ordering=ordering
-        )
+        visible = Q(pk__in=shops_visible_to(request.user).values("pk"))
+        return field.get_choices(include_blank=False, limit_choices_to=visible, ordering=ordering)
 
     def queryset(self, request, queryset):
         if is_partner(request.user) and self.lookup_val:

@@ -3,7 +3,6 @@ shipment of the order that can move, through `orders.fulfilment`); the order pag
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import Http404
@@ -14,13 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeNumericFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeNumericFilter
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from catalog.models import Shop
-from catalog.selectors import shops_visible_to
+from catalog.admin_filters import VisibleShopFilter
 from config.admin_base import OfferedFiltersOnlyMixin, finish_dialog, is_partner
 from config.admin_exports import BackgroundExportMixin
 from orders.admin.common import (
@@ -41,25 +39,11 @@ from orders.selectors import lines_visible_to, orders_visible_to, with_partner_s
 State = Order.State
 
 
-class ShopFilter(DropdownFilter):
-    """Orders holding a line of one shop: a partner is offered, and may ask for, only its own shops."""
+class ShopFilter(VisibleShopFilter):
+    """Orders holding a line of one shop (a partner's own shops only)."""
 
-    title = _("shop")
-    parameter_name = "shop"
-
-    def lookups(self, request, model_admin):
-        shops = shops_visible_to(request.user, Shop.objects.order_by("name"))
-        return [(str(pk), name) for pk, name in shops.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if value not in {pk for pk, _name in self.lookup_choices}:
-            # Another partner's shop, an unknown id or not a number: filtering by it would tell a partner
-            # which of its orders also hold that shop's lines, so the list answers as for a wrong filter.
-            raise IncorrectLookupParameters("a shop that is not offered")
-        return queryset.filter(Exists(Shipment.objects.filter(order=OuterRef("pk"), shop_id=int(value))))
+    def filter_by_shop(self, queryset, shop_id: int):
+        return queryset.filter(Exists(Shipment.objects.filter(order=OuterRef("pk"), shop_id=shop_id)))
 
 
 class OrderResource(resources.ModelResource):

@@ -18,8 +18,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from catalog.models import Shop
-from catalog.selectors import shops_visible_to
+from catalog.admin_filters import VisibleShopFilter
 from config.admin_base import OfferedFiltersOnlyMixin, VisibleRowsMixin, finish_dialog
 from orders.admin.common import (
     MOVES,
@@ -63,23 +62,8 @@ class ShipmentStateFilter(DropdownFilter):
         return queryset.filter(state=value)
 
 
-class ShipmentShopFilter(DropdownFilter):
-    """Shipments of one shop: a partner is offered, and may ask for, only its own shops."""
-
-    title = _("shop")
-    parameter_name = "shop"
-
-    def lookups(self, request, model_admin):
-        shops = shops_visible_to(request.user, Shop.objects.order_by("name"))
-        return [(str(pk), name) for pk, name in shops.values_list("pk", "name")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if not value:
-            return queryset
-        if value not in {pk for pk, _name in self.lookup_choices}:
-            raise IncorrectLookupParameters("a shop that is not offered")
-        return queryset.filter(shop_id=int(value))
+class ShipmentShopFilter(VisibleShopFilter):
+    """Shipments of one shop (a partner's own shops only)."""
 
 
 def _move_dialog(to_state, *, detail: bool):
