@@ -159,7 +159,7 @@ def test_a_body_over_the_upload_limit_is_refused_by_nginx_in_the_api_error_shape
     ):
         sock.sendall(
             f"POST /partner_update/ HTTP/1.1\r\nHost: {PRODUCTION_HOST}\r\n"
-            f"Content-Type: application/octet-stream\r\nContent-Length: {70 * 1024 * 1024}\r\n\r\n".encode()
+            f"Content-Type: application/octet-stream\r\nContent-Length: {170 * 1024 * 1024}\r\n\r\n".encode()
         )
         response = http.client.HTTPResponse(sock)
         response.begin()
@@ -167,7 +167,7 @@ def test_a_body_over_the_upload_limit_is_refused_by_nginx_in_the_api_error_shape
 
     assert response.status == 413
     assert json.loads(body) == {
-        "detail": "The request body is larger than the limit of 65 MiB.",
+        "detail": "The request body is larger than the limit of 161 MiB.",
         "code": "too_large",
     }
 
