@@ -70,7 +70,7 @@ class RawMapping(Mapping):
 
     def __init__(self, line: int, convert) -> None:
         super().__init__(line)
-        self.raw: list[tuple[str, str, int]] = []  # (raw key, raw value, line)
+        self.raw: list[tuple[tuple[str, str], int]] = []  # ((raw key, raw value), line)
         self.convert = convert  # raw text, line → node
 
     def __repr__(self) -> str:
@@ -80,5 +80,5 @@ class RawMapping(Mapping):
 def _pairs(mapping: Mapping) -> list[tuple[Any, Any]]:
     if isinstance(mapping, RawMapping):
         convert = mapping.convert
-        return [(convert(key, line), convert(value, line)) for key, value, line in mapping.raw]
+        return [(convert(key, line), convert(value, line)) for (key, value), line in mapping.raw]
     return mapping.items

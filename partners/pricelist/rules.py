@@ -92,7 +92,12 @@ def _number_too_long() -> str:
     }
 
 
-def key_path(path: str, name: str) -> str:
+def _joined(path: str | tuple[str, ...]) -> str:
+    return path if isinstance(path, str) else "".join(path)
+
+
+def key_path(path: str | tuple[str, ...], name: str) -> str:
+    path = _joined(path)
     if _PLAIN_NAME.match(name):
         return f"{path}.{name}" if path else name
     return f"{path}[{json.dumps(name, ensure_ascii=False)}]"
@@ -127,8 +132,9 @@ class Builder:
 
     # --- Reporting ---
 
-    def error(self, path: str, message: str, line: int | None) -> None:
-        self.errors.append(PriceListError(path, message, line))
+    def error(self, path: str | tuple[str, ...], message: str, line: int | None) -> None:
+        """Record a problem; `path` may be given in parts, joined only here (most values have none)."""
+        self.errors.append(PriceListError(_joined(path), message, line))
         if len(self.errors) >= MAX_ERRORS:
             raise TooManyErrors
 
@@ -205,7 +211,11 @@ class Builder:
             pass
         else:
             keys = values.keys()
-            if len(values) == len(items) and keys >= set(required) and keys <= _allowed(required, optional):
+            if (
+                len(values) == len(items)
+                and keys >= _allowed(required, ())
+                and keys <= _allowed(required, optional)
+            ):
                 return values
         values = {}
         for key, value in items:
@@ -249,46 +259,48 @@ class Builder:
             self.categories.append(Category(external_id, name, node.line))
 
     def good(self, index: int, node: Any) -> None:
-        path = f"goods[{index}]"
+        path = f"goods[{index}]"  # parts of longer paths are joined only for an error
         values = self.mapping(node, path, GOOD_REQUIRED_KEYS, GOOD_OPTIONAL_KEYS)
         if values is None:
             return
         errors = self.errors
         before = len(errors)
         get = values.get
-        external_id = self.identifier(values["id"], f"{path}.id") if "id" in values else None
+        external_id = self.identifier(values["id"], (path, ".id")) if "id" in values else None
         category_id = None
         category_node = get("category")
         if category_node is not None:
-            category_id = self.identifier(category_node, f"{path}.category")
+            category_id = self.identifier(category_node, (path, ".category"))
             if category_id is not None and category_id not in self.declared:
                 if self.categories_closed:
                     self.error(
-                        f"{path}.category",
+                        (path, ".category"),
                         self._undeclared(category_id, "categories" in self.top_keys),
                         category_node.line,
                     )
                     category_id = None
                 else:  # the categories may follow the goods: decided at the end of the file
                     self.pending.append((category_id, f"{path}.category", category_node.line))
-        name = self.text(values["name"], f"{path}.name", MAX_PRODUCT_NAME) if "name" in values else None
+        name = self.text(values["name"], (path, ".name"), MAX_PRODUCT_NAME) if "name" in values else None
         model = ""
         model_node = get("model")
         if model_node is not None and not is_null(model_node):
-            model = self.text(model_node, f"{path}.model", MAX_MODEL, allow_empty=True)
-        price = self.price(values["price"], f"{path}.price") if "price" in values else None
+            model = self.text(model_node, (path, ".model"), MAX_MODEL, allow_empty=True)
+        price = self.price(values["price"], (path, ".price")) if "price" in values else None
         recommended_price = None
         rrc = get("price_rrc")
         if rrc is not None and not is_null(rrc):
-            recommended_price = self.price(rrc, f"{path}.price_rrc")
-        quantity = self.quantity(values["quantity"], f"{path}.quantity") if "quantity" in values else None
+            recommended_price = self.price(rrc, (path, ".price_rrc"))
+        quantity = self.quantity(values["quantity"], (path, ".quantity")) if "quantity" in values else None
         parameters_node = get("parameters")
-        parameters = {} if parameters_node is None else self.parameters(parameters_node, f"{path}.parameters")
+        parameters = (
+            {} if parameters_node is None else self.parameters(parameters_node, (path, ".parameters"))
+        )
         if external_id is not None:
             first = self.seen_goods.get(external_id)
             if first is not None:
                 self.error(
-                    f"{path}.id",
+                    (path, ".id"),
                     _("duplicate good id %(id)s (first used at line %(line)s)")
                     % {"id": external_id, "line": first},
                     values["id"].line,
@@ -298,15 +310,15 @@ class Builder:
         if len(errors) == before:
             self.on_good(
                 Good(
-                    external_id=external_id,
-                    category_id=category_id,
-                    name=name,
-                    model=model or "",
-                    price=price,
-                    recommended_price=recommended_price,
-                    quantity=quantity,
-                    parameters=parameters,
-                    line=node.line,
+                    external_id,
+                    category_id,
+                    name,
+                    model or "",
+                    price,
+                    recommended_price,
+                    quantity,
+                    parameters,
+                    node.line,
                 )
             )
 
@@ -403,14 +415,14 @@ class Builder:
         # is taken as it was then, and only the others become nodes and go through the rules.
         known = self.known_raw
         convert = node.convert
-        for raw_key, raw_value, line in raw:
-            hit = known.get((raw_key, raw_value))
+        for pair, line in raw:
+            hit = known.get(pair)
             if hit is not None and hit[0] not in result:
                 result[hit[0]] = hit[1]
                 continue
-            entry = self._parameter(convert(raw_key, line), convert(raw_value, line), path, result)
+            entry = self._parameter(convert(pair[0], line), convert(pair[1], line), path, result)
             if entry is not None and len(known) < _CACHE_LIMIT:
-                known[(raw_key, raw_value)] = entry
+                known[pair] = entry
         return result
 
     def _parameter(self, key: Any, value: Any, path: str, result: dict[str, Any]) -> tuple[str, Any] | None:

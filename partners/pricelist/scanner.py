@@ -81,15 +81,18 @@ def scan(chunks: Iterable[str], builder: Builder) -> None:
 
     def add(item: Mapping, key: str, value: str, line: int) -> RawMapping | None:
         """Add `key: value` to the item; the open block when the line is `parameters:` alone."""
-        key_node = Scalar(key, "", line) if key[0] not in _QUOTES else node(key, line)
-        if not value:
-            if key_node.text not in _MAY_BE_EMPTY:
-                raise OutsideSubset  # YAML gives an empty value the line of what follows
-            if key_node.text == "parameters":
-                block = RawMapping(line, node)
-                item.items.append((key_node, block))
-                return block
-        item.items.append((key_node, node(value, line)))
+        first = key[0]
+        key_node = Scalar(key, "", line) if first not in _QUOTES else Scalar(_unquote(key), first, line)
+        if value:
+            item.items.append((key_node, node(value, line)))
+            return None
+        if key_node.text not in _MAY_BE_EMPTY:
+            raise OutsideSubset  # YAML gives an empty value the line of what follows
+        if key_node.text == "parameters":
+            block = RawMapping(line, node)
+            item.items.append((key_node, block))
+            return block
+        item.items.append((key_node, Scalar("", "", line)))
         return None
 
     section = ""
@@ -113,7 +116,7 @@ def scan(chunks: Iterable[str], builder: Builder) -> None:
                 continue
             if not dash:
                 if indent == parameter_indent:
-                    parameters.raw.append((key, value, line))
+                    parameters.raw.append(((key, value), line))
                     continue
                 if indent == key_indent:
                     parameter_indent = None
@@ -125,7 +128,7 @@ def scan(chunks: Iterable[str], builder: Builder) -> None:
                     parameter_indent = indent
                     parameters_open = False
                     parameters.line = line
-                    parameters.raw.append((key, value, line))
+                    parameters.raw.append(((key, value), line))
                     continue
                 if indent:
                     raise OutsideSubset
