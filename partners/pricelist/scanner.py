@@ -25,7 +25,10 @@ class OutsideSubset(Exception):
 # Characters YAML does not allow in a stream (PyYAML's reader), tabs, and YAML 1.1 line breaks other than
 # \n: the YAML reader handles (or rejects) files that hold any of them.
 _UNUSUAL = re.compile("[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_PLAIN_START = r"""(?:[^\s"'#,\[\]{}&*!|>%@`?:\-]|[?:\-][^\s#,\[\]{}])"""
+# A plain scalar starts with a character that is no indicator, or with `?`, `:` or `-` followed by one
+# that could go on a plain scalar (a lookahead: that character is then checked like any other, so
+# `-:` at the end of a line is a mapping value, as YAML reads it, not a plain `-:`).
+_PLAIN_START = r"""(?:[^\s"'#,\[\]{}&*!|>%@`?:\-]|[?:\-](?=[^\s#,\[\]{}]))"""
 _DOUBLE_QUOTED = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 _SINGLE_QUOTED = r"'[^'\n]*(?:''[^'\n]*)*'"
 # One line of the block subset: indent, "- " of a sequence item, `key:` and an optional one-line value

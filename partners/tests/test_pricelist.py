@@ -383,6 +383,12 @@ def test_fast_path_and_yaml_reader_agree_on_generated_variants(seed):
         "- 1",
         "a #b",
         "a#b",
+        "-:",
+        "::",
+        "?:",
+        "-:a",
+        "::a",
+        "a:-",
     ],
 )
 def test_fast_path_never_disagrees_on_tricky_parameter_values(value):
@@ -390,10 +396,13 @@ def test_fast_path_never_disagrees_on_tricky_parameter_values(value):
         "shop: S\ncategories:\n  - id: 1\n    name: C\ngoods:\n  - id: 1\n    category: 1\n    name: N\n"
         f"    price: 1\n    quantity: 1\n    parameters:\n      p: {value}\n      q: 2\n"
     )
-    fast, slow = both_paths(text)
+    as_model = text.replace("    price: 1\n", f"    model: {value}\n    price: 1\n")
+    as_key = text.replace("      q: 2", f"      {value}: 2")
 
-    if fast is not None:
-        assert fast == slow
+    for variant in (text, as_model, as_key):
+        fast, slow = both_paths(variant)
+        if fast is not None:
+            assert fast == slow, variant
 
 
 NUL_TEMPLATE = """shop: {shop}

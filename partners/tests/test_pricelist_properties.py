@@ -116,3 +116,42 @@ def test_quoted_values_come_back_exactly_as_written(case):
         )
         assert good.price == Decimal(price)
         assert good.parameters == parameters
+
+
+# Characters a clumsy edit or a hostile file puts anywhere: YAML indicators, spaces, line breaks.
+_MUTATION = st.sampled_from([*":-?#'\"[]{},&*!|>%@` \n\t\\", "- ", ": ", " #", "\n  ", "\n- ", "{}", "[]"])
+
+
+# A value made of YAML's indicators and a letter or two: what `model: -:` or `?:` are made of.
+_SHORT_VALUE = st.text(alphabet=list(":-?# 'a"), min_size=1, max_size=3) | st.text(
+    alphabet=list(":-?#'\"[]{},&*!|>%@` a1"), min_size=1, max_size=4
+)
+
+
+@SETTINGS
+@given(price_lists(quoted_only=False), st.data())
+def test_after_random_edits_the_scanner_still_agrees_or_declines(case, data):
+    """Mutations of valid files: a value or key rewritten, or characters put anywhere (`model: -:`, `::` and
+    `?:` once passed the scanner while YAML refused them)."""
+    text, _ = case
+    for _edit in range(data.draw(st.integers(min_value=1, max_value=4))):
+        lines = text.split("\n")
+        number = data.draw(st.integers(min_value=0, max_value=len(lines) - 1))
+        line = lines[number]
+        kind = data.draw(st.sampled_from(["value", "key", "insert", "replace"]))
+        if kind in ("value", "key") and ": " in line:
+            key, _sep, value = line.partition(": ")
+            if kind == "value":
+                lines[number] = f"{key}: {data.draw(_SHORT_VALUE)}"
+            else:
+                indent = key[: len(key) - len(key.lstrip(" -"))]
+                lines[number] = f"{indent}{data.draw(_SHORT_VALUE)}: {value}"
+            text = "\n".join(lines)
+            continue
+        position = data.draw(st.integers(min_value=0, max_value=len(text)))
+        end = position if kind == "insert" else position + 1
+        text = text[:position] + data.draw(_MUTATION) + text[end:]
+    fast, slow = both_paths(text)
+
+    if fast is not None:
+        assert fast == slow
