@@ -23,7 +23,7 @@ from catalog.models import Shop
 from catalog.selectors import shops_visible_to
 from config.api.errors import error_responses
 from config.api.permissions import IsPartner, IsPartnerOrManager
-from partners import selectors, services
+from partners import selectors
 from partners.api.serializers import (
     PartnerStateOutputSerializer,
     PriceListImportFailedOutputSerializer,
@@ -35,6 +35,7 @@ from partners.api.serializers import (
 )
 from partners.importing.submit import submit_price_list
 from partners.models import PriceListImport
+from partners.pricelist.export import export_price_list
 
 # Room for the multipart boundaries and headers around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -309,7 +310,7 @@ class PartnerExportView(APIView):
                 )
                 raise exceptions.ValidationError({"shop": [message]}, code="required")
             shop = own[0]
-        content = services.export_price_list(shop=shop)
+        content = export_price_list(shop=shop)
         response = HttpResponse(content, content_type="application/x-yaml; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(
             as_attachment=True, filename=f"{shop.name}.yaml"

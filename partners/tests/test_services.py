@@ -29,8 +29,8 @@ from partners.importing.workflow import (
     run_price_list_import,
 )
 from partners.models import PriceHistory, PriceListImport
+from partners.pricelist.export import export_price_list
 from partners.selectors import imports_visible_to
-from partners.services import export_price_list
 from partners.tests.data_files import (
     DATA,
     NONSTANDARD_FILES,

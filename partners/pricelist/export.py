@@ -1,4 +1,4 @@
-"""The price-list export: a shop's active offers written in the import format."""
+"""The price-list export: a shop's active offers written in the import format (what `rules` reads back unchanged)."""
 
 from __future__ import annotations
 
