@@ -23,7 +23,9 @@ MAX_NUMBER_CHARS = 40
 # Bounds on the shape of the file, so that a hostile one costs memory and time in proportion to its size.
 MAX_LINE_CHARS = 20_000  # the longest legitimate line (a 1,000-character value escaped) is about 8,000
 MAX_DEPTH = 8  # a price list nests four levels deep (file, goods, good, parameters)
-MAX_ITEM_VALUES = 2_000  # scalars in one category or good, parameters included
+MAX_ITEM_VALUES = 2_000  # values in one category or good (keys, scalars, collections), parameters included
+MAX_CATEGORIES = 10_000  # real price lists declare tens or hundreds
+MAX_GOODS = 1_000_000  # a 200,000-goods file is about 120 MB
 MAX_ERRORS = 200
 
 TOP_LEVEL_KEYS = ("shop", "categories", "goods")

@@ -22,9 +22,11 @@ from partners.pricelist.records import (
     CATEGORY_KEYS,
     GOOD_OPTIONAL_KEYS,
     GOOD_REQUIRED_KEYS,
+    MAX_CATEGORIES,
     MAX_CATEGORY_NAME,
     MAX_ERRORS,
     MAX_EXTERNAL_ID,
+    MAX_GOODS,
     MAX_MODEL,
     MAX_NUMBER_CHARS,
     MAX_PARAMETER_NAME,
@@ -44,13 +46,16 @@ from partners.pricelist.records import (
 )
 
 _INTEGER = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?\Z")
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?\Z")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _BOOLS = frozenset(("true", "false", "True", "False", "TRUE", "FALSE", "yes", "no", "Yes", "No", "on", "off"))
 _WORDS = {"true": True, "false": False, "null": None}
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_CACHE_LIMIT = 100_000  # valid parameter lines remembered (they repeat across goods): at most ~30 MB
+# Valid parameter lines are remembered (they repeat across goods) up to this many characters of them:
+# a few dozen MB at most, whatever the characters.
+_CACHE_CHARS = 4_000_000
 
 
 class TooManyErrors(Exception):
@@ -73,7 +78,7 @@ def parameter_value(text: str, style: str) -> Any:
         return _WORDS[text]
     first = text[:1]
     if first == "-" or first.isdigit():
-        if _INTEGER.match(text):
+        if _INTEGER.match(text) and text != "-0":  # JSON writes 0 for -0: it stays text
             if len(text) > MAX_NUMBER_CHARS:
                 raise RuleError(_number_too_long())
             return int(text)
@@ -129,6 +134,7 @@ class Builder:
         self.seen_goods: dict[str, int] = {}  # good id → line
         self.pending: list[tuple[str, str, int]] = []  # (category id, path, line) used before declared
         self.known_raw: dict[tuple[str, str], tuple[str, Any]] = {}  # valid parameter lines → name, value
+        self.cache_chars = 0
 
     # --- Reporting ---
 
@@ -240,6 +246,12 @@ class Builder:
 
     def category(self, index: int, node: Any) -> None:
         path = f"categories[{index}]"
+        if index >= MAX_CATEGORIES:
+            raise invalid(
+                _("a price list may declare at most %(limit)s categories") % {"limit": MAX_CATEGORIES},
+                node.line,
+                path=path,
+            )
         values = self.mapping(node, path, CATEGORY_KEYS)
         if values is None:
             return
@@ -260,11 +272,17 @@ class Builder:
 
     def good(self, index: int, node: Any) -> None:
         path = f"goods[{index}]"  # parts of longer paths are joined only for an error
+        if index >= MAX_GOODS:
+            raise invalid(
+                _("a price list may hold at most %(limit)s goods") % {"limit": MAX_GOODS},
+                node.line,
+                path=path,
+            )
+        errors = self.errors
+        before = len(errors)  # a good with any problem, its keys included, is never handed on
         values = self.mapping(node, path, GOOD_REQUIRED_KEYS, GOOD_OPTIONAL_KEYS)
         if values is None:
             return
-        errors = self.errors
-        before = len(errors)
         get = values.get
         external_id = self.identifier(values["id"], (path, ".id")) if "id" in values else None
         category_id = None
@@ -379,16 +397,17 @@ class Builder:
         if dot != -1 and len(text) - dot - 1 > 2:
             self.error(path, _("must have at most 2 decimal places"), node.line)
             return None
-        if len(text) > MAX_NUMBER_CHARS or Decimal(text) > MAX_PRICE:
+        significant = text.lstrip("0")  # leading zeros are read as people read them: 007.50 is 7.50
+        if len(significant) > MAX_NUMBER_CHARS or Decimal(text) > MAX_PRICE:
             self.error(path, _("must be at most %(limit)s") % {"limit": MAX_PRICE}, node.line)
             return None
         return Decimal(text)
 
     def quantity(self, node: Any, path: str) -> int | None:
-        if not isinstance(node, Scalar) or node.style or not _INTEGER.match(node.text) or node.text[0] == "-":
+        if not isinstance(node, Scalar) or node.style or not _DIGITS.match(node.text):
             self.error(path, _("must be a whole number ≥ 0"), node.line)
             return None
-        text = node.text
+        text = node.text.lstrip("0") or "0"  # 007 is 7, as for a price
         if len(text) > len(str(MAX_QUANTITY)) or int(text) > MAX_QUANTITY:
             self.error(path, _("must be at most %(limit)s") % {"limit": MAX_QUANTITY}, node.line)
             return None
@@ -421,8 +440,9 @@ class Builder:
                 result[hit[0]] = hit[1]
                 continue
             entry = self._parameter(convert(pair[0], line), convert(pair[1], line), path, result)
-            if entry is not None and len(known) < _CACHE_LIMIT:
+            if entry is not None and self.cache_chars < _CACHE_CHARS:
                 known[pair] = entry
+                self.cache_chars += len(pair[0]) + len(pair[1])
         return result
 
     def _parameter(self, key: Any, value: Any, path: str, result: dict[str, Any]) -> tuple[str, Any] | None:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from partners.pricelist.nodes import Mapping, RawMapping, Scalar, Sequence
+from partners.pricelist.records import MAX_ITEM_VALUES
 from partners.pricelist.rules import Builder
 
 
@@ -37,16 +38,24 @@ _SINGLE_QUOTED = r"'[^'\n]*(?:''[^'\n]*)*'"
 # not backtrack.
 _LINE = re.compile(
     r"^(?:( *)(- +)?"
-    rf"""({_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|{_PLAIN_START}(?:[^:#\n]*[^ :#\n])?) *:"""
+    rf"""({_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|{_PLAIN_START}(?:[^:#\n]*[^ :#\n])?) {{0,16}}:"""
     rf"""(?: +({_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|\{{\}}|\[\]|"""
     rf"""{_PLAIN_START}[^:#\n]*(?:(?::(?=[^ \n])|(?<! )#)[^:#\n]*)*(?<! )))?"""
     r"(?: +#[^\n]*| *)| *(?:#[^\n]*)?)$",
     re.MULTILINE,
 )
-_JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u(?![dD][89abAB])[0-9a-fA-F]{4})')
+# JSON's escapes that YAML reads the same way; \u escapes of surrogates (JSON's pairs, or a lone one)
+# are not YAML: the YAML reader refuses them.
+_JSON_ESCAPE = re.compile(r'\\(?:["\\/bfnrt]|u(?![dD][89a-fA-F])[0-9a-fA-F]{4})')
 _QUOTES = frozenset("'\"")
 # Keys whose value may be left empty (null): their empty value is valid whatever line YAML gives it.
 _MAY_BE_EMPTY = frozenset(("model", "price_rrc", "parameters"))
+# libyaml reads a key only when its colon comes within 1,024 characters (with up to 16 spaces before the
+# colon, 1,000 characters of key are safe); longer keys go to the YAML reader, which refuses them.
+_MAX_KEY = 1000
+# An item of more lines than this holds more than MAX_ITEM_VALUES values (a key and a value a line, and
+# the item itself): the YAML reader stops it with its error.
+_MAX_ITEM_LINES = (MAX_ITEM_VALUES - 1) // 2
 
 
 def _unquote(raw: str) -> str:
@@ -84,6 +93,8 @@ def scan(chunks: Iterable[str], builder: Builder) -> None:
 
     def add(item: Mapping, key: str, value: str, line: int) -> RawMapping | None:
         """Add `key: value` to the item; the open block when the line is `parameters:` alone."""
+        if len(key) > _MAX_KEY:
+            raise OutsideSubset  # libyaml refuses a key of more than 1,024 characters before its colon
         first = key[0]
         key_node = Scalar(key, "", line) if first not in _QUOTES else Scalar(_unquote(key), first, line)
         if value:
@@ -119,9 +130,15 @@ def scan(chunks: Iterable[str], builder: Builder) -> None:
                 continue
             if not dash:
                 if indent == parameter_indent:
+                    if line - item.line >= _MAX_ITEM_LINES or len(key) > _MAX_KEY:
+                        raise OutsideSubset
+                    if "\\" in key or "\\" in value:
+                        node(key, line), node(value, line)  # an escape YAML refuses declines the file now
                     parameters.raw.append(((key, value), line))
                     continue
                 if indent == key_indent:
+                    if line - item.line >= _MAX_ITEM_LINES:
+                        raise OutsideSubset
                     parameter_indent = None
                     parameters = add(item, key, value, line)
                     parameters_open = parameters is not None
@@ -131,6 +148,10 @@ def scan(chunks: Iterable[str], builder: Builder) -> None:
                     parameter_indent = indent
                     parameters_open = False
                     parameters.line = line
+                    if line - item.line >= _MAX_ITEM_LINES or len(key) > _MAX_KEY:
+                        raise OutsideSubset
+                    if "\\" in key or "\\" in value:
+                        node(key, line), node(value, line)  # an escape YAML refuses declines the file now
                     parameters.raw.append(((key, value), line))
                     continue
                 if indent:

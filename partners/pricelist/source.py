@@ -9,6 +9,7 @@ read with its line number: no later stage ever sees an unbounded line.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -58,11 +59,34 @@ def line_too_long(line: int):
     )
 
 
+# What YAML does not allow in a stream (control characters, U+FFFE/FFFF), and the line breaks other than
+# LF and CRLF that YAML counts (NEL, U+2028, U+2029, a CR alone): editors do not, so every line number
+# after one would be wrong. Both are refused with their line and column.
+_ODD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\u2028\u2029\r]")
+_LINE_BREAKS = frozenset("\x85\u2028\u2029\r")
+
+
+def odd_character(text: str, position: int, lines_before: int):
+    character = text[position]
+    line = lines_before + text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    if character in _LINE_BREAKS:
+        message = _(
+            "a line break other than LF or CRLF (U+%(code)04X) at column %(column)s: replace it with a "
+            "line break or a space"
+        )
+    else:
+        message = _(
+            "a control character (U+%(code)04X) at column %(column)s, which a price list may not hold"
+        )
+    return invalid(message % {"code": ord(character), "column": column}, line)
+
+
 def read_chunks(stream: BinaryIO, *, max_bytes: int | None = None) -> Iterator[str]:
     """Chunks of complete lines of the file's text; raises PriceListInvalid for the problems above.
 
-    Joined with "\\n", the chunks are the file's text. A file holding only blanks and comments is
-    refused here as empty.
+    Joined with "\\n", the chunks are the file's text. A file holding only whitespace is refused here
+    as empty.
     """
     limit = default_max_bytes() if max_bytes is None else max_bytes
     size = stream_size(stream)
@@ -107,6 +131,9 @@ def read_chunks(stream: BinaryIO, *, max_bytes: int | None = None) -> Iterator[s
             text = text.replace("\r\n", "\n")
             if block and text.endswith("\r"):  # the chunk was cut between CR and LF
                 text = text[:-1]
+        odd = _ODD_CHARACTER.search(text)
+        if odd:
+            raise odd_character(text, odd.start(), lines_before)
         if len(text) > MAX_LINE_CHARS:
             lines = text.split("\n")
             if max(map(len, lines)) > MAX_LINE_CHARS:

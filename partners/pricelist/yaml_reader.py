@@ -3,7 +3,7 @@
 It never builds the whole document. Events are read as they come; each category or good is built as a
 small node tree, handed to the builder and dropped. What makes YAML expensive is refused on sight:
 nesting deeper than MAX_DEPTH stops the read with its line (a price list nests four levels), an item
-with more than MAX_ITEM_VALUES values too, and anchors, aliases and tags are errors (an alias is never
+with more than MAX_ITEM_VALUES values (scalars and collections) too, and anchors, aliases and tags are errors (an alias is never
 expanded). No YAML resolver or constructor runs: scalars stay text exactly as written.
 """
 
@@ -48,6 +48,7 @@ class _Events:
         self.errors: list[PriceListError] = []
         self._seen: set[PriceListError] = set()
         self.values_left = MAX_ITEM_VALUES
+        self.item_path = ""  # the item being built, for the error above
 
     def problem(self, message: str, line: int) -> None:
         error = PriceListError("", message, line)
@@ -86,12 +87,12 @@ class _Events:
         """The node tree of the value that starts with `event` (bounded by values_left)."""
         kind = type(event)
         line = event.start_mark.line + 1
+        self.values_left -= 1  # every value counts, an empty `{}` or `[]` too
+        if self.values_left < 0:
+            raise invalid(
+                _("holds more than %(limit)s values") % {"limit": MAX_ITEM_VALUES}, line, path=self.item_path
+            )
         if kind is _ScalarEvent or kind is _AliasEvent:
-            self.values_left -= 1
-            if self.values_left < 0:
-                raise invalid(
-                    _("an item holds more than %(limit)s values") % {"limit": MAX_ITEM_VALUES}, line
-                )
             if kind is _AliasEvent:
                 return Scalar("", "", line)
             if "\x00" in event.value:
@@ -117,7 +118,7 @@ class _Events:
         """The value's node without its contents (only its kind and line matter to the caller)."""
         kind = type(event)
         if kind is _ScalarEvent or kind is _AliasEvent:
-            self.values_left = MAX_ITEM_VALUES
+            self.values_left, self.item_path = MAX_ITEM_VALUES, ""
             return self.node(event)
         depth = self.depth
         while self.depth >= depth:
@@ -190,7 +191,7 @@ def _read_sections(events: _Events, builder: Builder) -> None:
                 item_event = events.next()
                 if type(item_event) in _ENDS:
                     break
-                events.values_left = MAX_ITEM_VALUES
+                events.values_left, events.item_path = MAX_ITEM_VALUES, f"{section}[{index}]"
                 add(index, events.node(item_event))
                 index += 1
             builder.end_list(section)

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import ManagerFactory, PartnerFactory
 from catalog.models import Offer
-from partners.models import PriceListImport
+from partners.models import PriceListImport, StagedOffer
 from partners.tests.data_files import SMALL, SMALL_CHANGED
 from partners.tests.importing import run, stock, upload
 
@@ -75,3 +75,22 @@ def test_the_api_and_the_admin_show_which_upload_superseded_an_import(client):
 
     assert (api["status"], api["superseded_by"]) == ("superseded", newer.pk)
     assert reverse("admin:partners_pricelistimport_change", args=[newer.pk]) in page
+
+
+def test_one_bad_good_after_a_full_staging_batch_fails_the_import_with_its_line_and_stages_nothing():
+    """The parser hands goods to staging as it reads them: a good with a missing price must never reach it."""
+    goods = "".join(
+        f"  - id: {number}\n    category: 1\n    name: Товар {number}\n    price: 10\n    quantity: 1\n"
+        for number in range(4999)
+    )
+    bad = "  - id: bad\n    category: 1\n    name: Без цены\n    quantity: 1\n"
+    content = ("shop: Лавка\ncategories:\n  - id: 1\n    name: Чай\ngoods:\n" + goods + bad).encode()
+
+    record = run(upload(PartnerFactory(), content))
+
+    assert record.status == PriceListImport.Status.FAILED
+    assert [(error["path"], error["line"]) for error in record.errors] == [
+        ("goods[4999].price", 5 + 4999 * 5 + 1)
+    ]
+    assert not Offer.objects.exists()
+    assert not StagedOffer.objects.exists()

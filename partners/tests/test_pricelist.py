@@ -11,6 +11,7 @@ from django.utils import translation
 
 from partners.pricelist import Good, PriceList, PriceListInvalid, parse_price_list, read_price_list, source
 from partners.pricelist.records import (
+    MAX_CATEGORIES,
     MAX_DEPTH,
     MAX_ERRORS,
     MAX_ITEM_VALUES,
@@ -486,7 +487,7 @@ def test_an_item_with_too_many_values_is_refused():
     errors = errors_of(text.encode())
 
     assert len(errors) == 1
-    assert errors[0].startswith(f"an item holds more than {MAX_ITEM_VALUES} values (line ")
+    assert errors[0].startswith(f"goods[0]: holds more than {MAX_ITEM_VALUES} values (line ")
 
 
 @pytest.mark.parametrize(
@@ -631,3 +632,122 @@ def test_the_limits_hold_on_the_yaml_readers_path_too(monkeypatch):
         f"the line is longer than {MAX_LINE_CHARS} characters; a price list has one value per line (line 11)"
     ]
     assert errors_of(not_utf8) == [f"the file is not UTF-8 text (byte {len(head.encode()) + 11}) (line 11)"]
+
+
+# --- Found by an adversarial pass ------------------------------------------------------------------
+
+
+def test_a_good_with_a_missing_or_unknown_key_is_never_handed_on():
+    handed: list[Good] = []
+    text = (
+        HEAD
+        + GOOD.format(n=1, quantity=1)
+        + "  - id: 2\n    category: 1\n    name: N\n    quantity: 1\n    bogus: 2\n"
+    )
+
+    with pytest.raises(PriceListInvalid) as caught:
+        read_price_list(io.BytesIO(text.encode()), on_good=handed.append)
+
+    assert [good.external_id for good in handed] == ["1"]
+    assert [str(error) for error in caught.value.errors] == [
+        "goods[1].bogus: unknown key; allowed keys: id, category, name, price, quantity, model, price_rrc, "
+        "parameters (line 15)",
+        "goods[1].price: is missing (line 11)",
+    ][::-1]
+
+
+@pytest.mark.parametrize("escape", ["\\udc00", "\\udfff", "\\ud800", "\\uDC00"])
+def test_escapes_of_surrogates_are_refused_on_both_paths(escape):
+    text = HEAD + GOOD.format(n=1, quantity=1).replace("name: N1", f'name: "a{escape}b"')
+    fast, slow = both_paths(text)
+
+    assert fast is None
+    assert slow[0].startswith("YAML syntax error")
+
+
+def test_an_item_of_too_many_lines_gets_the_same_error_on_both_paths():
+    parameters = "".join(f"      p{number}: {number}\n" for number in range(1000))
+    text = HEAD + GOOD.format(n=1, quantity=1) + "    parameters:\n" + parameters
+    fast, slow = both_paths(text)
+
+    assert fast is None
+    assert slow == [f"goods[0]: holds more than {MAX_ITEM_VALUES} values (line 1005)"]
+    repeated = HEAD + GOOD.format(n=1, quantity=1) + "    model: x\n" * 1000
+    assert both_paths(repeated)[0] is None
+
+
+def test_empty_collections_count_against_the_item_limit():
+    text = HEAD + GOOD.format(n=1, quantity=1) + "    parameters:\n      x: [" + "[], " * 2500 + "[]]\n"
+
+    assert errors_of(text.encode()) == [f"goods[0]: holds more than {MAX_ITEM_VALUES} values (line 12)"]
+
+
+def test_keys_longer_than_libyaml_reads_are_left_to_the_yaml_reader():
+    for line in (
+        "      k" + " " * 1100 + ": 1\n",
+        '      "' + "\\u00e9" * 200 + '": 1\n',
+        "      " + "k" * 1025 + ": 1\n",
+    ):
+        text = HEAD + GOOD.format(n=1, quantity=1) + "    parameters:\n" + line
+        fast, slow = both_paths(text)
+        assert fast is None
+        assert isinstance(slow, list)
+
+
+def test_a_bad_escape_in_a_parameter_block_is_reported_whatever_else_is_wrong():
+    text = (
+        HEAD + GOOD.format(n=1, quantity=1) + '    parameters:\n      a: 1\n    parameters:\n      b: "\\q"\n'
+    )
+    fast, slow = both_paths(text)
+
+    assert fast is None
+    assert slow == [
+        "YAML syntax error: while parsing a quoted scalar found unknown escape character (line 14)"
+    ]
+
+
+def test_categories_and_goods_are_counted():
+    categories = "".join(f"  - id: {number}\n    name: C{number}\n" for number in range(MAX_CATEGORIES + 1))
+    text = "shop: S\ncategories:\n" + categories + "goods: []\n"
+
+    assert errors_of(text.encode()) == [
+        f"categories[{MAX_CATEGORIES}]: a price list may declare at most {MAX_CATEGORIES} categories "
+        f"(line {2 * MAX_CATEGORIES + 3})"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("character", "message"),
+    [
+        ("\x01", "a control character (U+0001) at column 13, which a price list may not hold"),
+        ("\x7f", "a control character (U+007F) at column 13, which a price list may not hold"),
+        ("\x00", "a control character (U+0000) at column 13, which a price list may not hold"),
+        (
+            "\u2028",
+            "a line break other than LF or CRLF (U+2028) at column 13: replace it with a line break or a space",
+        ),
+        (
+            "\x85",
+            "a line break other than LF or CRLF (U+0085) at column 13: replace it with a line break or a space",
+        ),
+        (
+            "\r",
+            "a line break other than LF or CRLF (U+000D) at column 13: replace it with a line break or a space",
+        ),
+    ],
+)
+def test_control_characters_and_odd_line_breaks_are_refused_with_their_line(character, message):
+    text = HEAD + GOOD.format(n=1, quantity=1) + f"    model: a{character}b\n"
+
+    assert errors_of(text.encode()) == [f"{message} (line 11)"]
+
+
+def test_numbers_with_leading_zeros_read_as_people_read_them():
+    text = HEAD + GOOD.format(n=1, quantity="007").replace("price: 1", "price: " + "0" * 40 + "1.50")
+    text += "    parameters:\n      a: -0\n      b: 007\n"
+    good = parse_price_list(text.encode()).goods[0]
+
+    assert (good.quantity, good.price) == (7, Decimal("1.50"))
+    assert good.parameters == {"a": "-0", "b": "007"}, "a value is a JSON number only when written as one"
+    fast, slow = both_paths(text)
+    assert fast == slow
