@@ -21,7 +21,7 @@ from unfold.enums import ActionVariant
 
 from catalog.models import Shop
 from catalog.selectors import shops_visible_to
-from config.admin_base import OfferedFiltersOnlyMixin, finish_dialog, is_partner
+from config.admin_base import LargeTableAdminMixin, OfferedFiltersOnlyMixin, finish_dialog, is_partner
 from config.admin_exports import BackgroundExportMixin
 from orders.admin.common import (
     MOVES,
@@ -152,7 +152,7 @@ def _bulk_move(to_state, name, label, icon):
 
 
 @admin.register(Order)
-class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
+class OrderAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     resource_classes = [OrderResource]
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]
