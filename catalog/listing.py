@@ -224,7 +224,7 @@ class ProductListing:
 
     Pages are plain rows (`ListedProduct`), not model instances. A page by name or price is one query
     (the matching offers of the products a subquery chooses); a page by relevance two (the ranked
-    ids, then their offers). The count is cached for `CATALOG_LISTING_COUNT_CACHE_SECONDS` (default
+    ids, cached like the count, then their offers, always current). The count is cached for `CATALOG_LISTING_COUNT_CACHE_SECONDS` (default
     30; 0 turns the cache off): after a price-list import the pages are current at once, and the
     total catches up within that time.
     """
@@ -361,6 +361,9 @@ class ProductListing:
     # --- relevance (search) -------------------------------------------------------------------
 
     def _relevance_page(self, *, offset: int, limit: int, after: tuple | None = None) -> list[ListedProduct]:
+        """A page by relevance: which products, in which order, is decided by the search (and cached
+        like the count: a product new to the catalogue joins a search's pages within that time); their
+        offers, prices and stock are read now, and a product no longer listed is left out."""
         sql, params = _found_sql(self.filters)
         listed, listed_params = _listed_check(self.filters, "r.found_id")
         params = [*params, *listed_params]
@@ -385,9 +388,18 @@ class ProductListing:
             ORDER BY r.search_rank, r.sort_name, r.found_id
             LIMIT %s OFFSET %s
         """
-        with connection.cursor() as cursor:
-            cursor.execute(query, [*params, limit, offset])
-            ranked = cursor.fetchall()
+        ttl = settings.CATALOG_LISTING_COUNT_CACHE_SECONDS
+        cache_key = (
+            "catalog:search-page:"
+            + hashlib.sha256(repr((self.filters, offset, limit, after)).encode()).hexdigest()
+        )
+        ranked = cache.get(cache_key) if ttl else None
+        if ranked is None:
+            with connection.cursor() as cursor:
+                cursor.execute(query, [*params, limit, offset])
+                ranked = [tuple(row) for row in cursor.fetchall()]
+            if ttl:
+                cache.set(cache_key, ranked, ttl)
         if not ranked:
             return []
         keys = {product_id: (rank, name) for product_id, rank, name in ranked}

@@ -5,6 +5,7 @@
 - `product_listing_category_name` (category_id, lower(name), id): a category's page by name walks it.
 - `offer_listing_price` (price, product_id, id) of active offers: a page by price walks it, keeping each
   product's cheapest offer.
+- `offer_shop_active` (shop_id) of active offers: the admin's count of a shop's active offers.
 - `offer_model_upper` (upper(model)): a search for an exact model number (the trigram index answers
   it too, but rechecks every offer that shares the word's trigrams).
 - On PostgreSQL, `offer_listing_product_cover` (product_id, price, id) INCLUDE (shop_id) of active
@@ -83,6 +84,10 @@ class Migration(migrations.Migration):
             "CREATE INDEX IF NOT EXISTS offer_listing_price ON catalog_offer (price, product_id, id) "
             "WHERE is_active",
             "DROP INDEX IF EXISTS offer_listing_price",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS offer_shop_active ON catalog_offer (shop_id) WHERE is_active",
+            "DROP INDEX IF EXISTS offer_shop_active",
         ),
         migrations.RunSQL(
             "CREATE INDEX IF NOT EXISTS offer_model_upper ON catalog_offer (UPPER(model))",
