@@ -66,6 +66,11 @@ class SearchIndexMixin:
     "Search") instead of a substring match of every search field across joins."""
 
     search_found_lookup = "pk__in"
+    # A row whose this field is exactly the words is found too (an offer's external id, a product's
+    # name). Being an OR, it also keeps PostgreSQL from turning the IN into a join over every found
+    # product: it checks the rows of the list's ordered walk against the hashed found set instead,
+    # and stops when the page is full.
+    search_exact_field: str | None = None
 
     def get_search_results(self, request, queryset, search_term):
         words = search_term.strip()
@@ -74,7 +79,8 @@ class SearchIndexMixin:
         return queryset.filter(self.search_condition(words)), False
 
     def search_condition(self, words: str) -> Q:
-        return Q(**{self.search_found_lookup: products_found_by(words)})
+        found = Q(**{self.search_found_lookup: products_found_by(words)})
+        return found | Q(**{self.search_exact_field: words}) if self.search_exact_field else found
 
 
 class OwnShopsFilter(RelatedDropdownFilter):
@@ -191,6 +197,7 @@ class ProductAdmin(
     list_filter = [("category", RelatedDropdownFilter)]
     list_filter_submit = True
     search_fields = ["name", "offers__model", "offers__external_id"]
+    search_exact_field = "name"
     autocomplete_fields = ["category"]
     inlines = [OfferInline]
 
@@ -250,6 +257,7 @@ class OfferAdmin(
     list_filter_submit = True
     search_fields = ["product__name", "model", "external_id", "shop__name"]
     search_found_lookup = "product_id__in"
+    search_exact_field = "external_id"
     fieldsets = [
         (None, {"fields": ["shop", "product", "external_id", "model"]}),
         (_("Price and stock"), {"fields": ["price", "recommended_price", "quantity", "is_active"]}),
