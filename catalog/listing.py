@@ -29,6 +29,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, TextField, W
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Lower
+from django.utils.functional import cached_property
 
 from catalog import search
 from catalog.models import Offer, Product, Shop
@@ -236,10 +237,14 @@ class ProductListing:
             filters = replace(filters, ordering="name")
         self.filters = filters
         self.ordering = filters.ordering
-        self.offers = listed_offers(filters)
         self._count: int | None = None
 
     # --- count ----------------------------------------------------------------------------------
+
+    @cached_property
+    def offers(self) -> QuerySet[Offer]:
+        # Built when first needed: a search page from the cache needs neither it nor its SQL.
+        return listed_offers(self.filters)
 
     def _count_cache_key(self) -> str:
         key = replace(self.filters, ordering="")
@@ -364,6 +369,34 @@ class ProductListing:
         """A page by relevance: which products, in which order, is decided by the search (and cached
         like the count: a product new to the catalogue joins a search's pages within that time); their
         offers, prices and stock are read now, and a product no longer listed is left out."""
+        ttl = settings.CATALOG_LISTING_COUNT_CACHE_SECONDS
+        cache_key = (
+            "catalog:search-page:"
+            + hashlib.sha256(repr((self.filters, offset, limit, after)).encode()).hexdigest()
+        )
+        ranked = cache.get(cache_key) if ttl else None
+        if ranked is None:
+            ranked = self._rank(offset=offset, limit=limit, after=after)
+            if ttl:
+                cache.set(cache_key, ranked, ttl)
+        if not ranked:
+            return []
+        keys = {product_id: (rank, name) for product_id, rank, name in ranked}
+        rows = (
+            _filtered_offers(self.filters)
+            .filter(product_id__in=list(keys))
+            .order_by("product_id", "price", "id")
+            .values_list(*ROW_FIELDS)
+        )
+        by_id = {product.id: product for product in _group((*row, None) for row in rows)}
+        return [
+            by_id[product_id]._replace(sort_key=(rank, name, product_id))
+            for product_id, rank, name in ranked
+            if product_id in by_id
+        ]
+
+    def _rank(self, *, offset: int, limit: int, after: tuple | None) -> list[tuple]:
+        """`(product id, rank, sort name)` of the page's products, in page order."""
         sql, params = _found_sql(self.filters)
         listed, listed_params = _listed_check(self.filters, "r.found_id")
         params = [*params, *listed_params]
@@ -388,33 +421,9 @@ class ProductListing:
             ORDER BY r.search_rank, r.sort_name, r.found_id
             LIMIT %s OFFSET %s
         """
-        ttl = settings.CATALOG_LISTING_COUNT_CACHE_SECONDS
-        cache_key = (
-            "catalog:search-page:"
-            + hashlib.sha256(repr((self.filters, offset, limit, after)).encode()).hexdigest()
-        )
-        ranked = cache.get(cache_key) if ttl else None
-        if ranked is None:
-            with connection.cursor() as cursor:
-                cursor.execute(query, [*params, limit, offset])
-                ranked = [tuple(row) for row in cursor.fetchall()]
-            if ttl:
-                cache.set(cache_key, ranked, ttl)
-        if not ranked:
-            return []
-        keys = {product_id: (rank, name) for product_id, rank, name in ranked}
-        rows = (
-            _filtered_offers(self.filters)
-            .filter(product_id__in=list(keys))
-            .order_by("product_id", "price", "id")
-            .values_list(*ROW_FIELDS)
-        )
-        by_id = {product.id: product for product in _group((*row, None) for row in rows)}
-        return [
-            by_id[product_id]._replace(sort_key=(rank, name, product_id))
-            for product_id, rank, name in ranked
-            if product_id in by_id
-        ]
+        with connection.cursor() as cursor:
+            cursor.execute(query, [*params, limit, offset])
+            return [tuple(row) for row in cursor.fetchall()]
 
     # --- cursors --------------------------------------------------------------------------------
 
