@@ -91,10 +91,7 @@ def _parameter_condition(name: str, values: tuple[str, ...], *, alias: str) -> Q
 
 
 def _filtered_offers(filters: ListingFilters) -> QuerySet[Offer]:
-    # "Its shop accepts orders" as a hashed NOT IN over the few paused shops, not a join: checking a
-    # product's offers is then an index-only probe (`offer_listing_product_cover`).
-    paused = Shop.objects.filter(is_accepting_orders=False).values("pk")
-    offers = Offer.objects.filter(is_active=True).exclude(shop_id__in=paused)
+    offers = Offer.objects.filter(is_active=True, shop__is_accepting_orders=True)
     if filters.shop_id is not None:
         offers = offers.filter(shop_id=filters.shop_id)
     if filters.category_id is not None:
