@@ -8,7 +8,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
-from django.db.models import Count, Min, Q
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext
@@ -32,11 +33,13 @@ from catalog.selectors import (
     low_in_stock,
     low_stock_threshold,
     offers_visible_to,
+    products_found_by,
     products_visible_to,
     shops_visible_to,
 )
 from catalog.services import set_shops_accepting_orders
 from config.admin_base import (
+    LargeTableAdminMixin,
     OfferedFiltersOnlyMixin,
     PartnersCannotChangeMixin,
     VisibleRowsMixin,
@@ -44,6 +47,40 @@ from config.admin_base import (
     is_partner,
 )
 from config.admin_exports import BackgroundExportMixin
+
+
+def _total(rows: QuerySet, *, per: str) -> Coalesce:
+    """A count of `rows` (filtered by an `OuterRef`) for each listed row: a subquery PostgreSQL runs for
+    the page's rows only, where a join and GROUP BY would first count for every row of the table."""
+    # COUNT(*): an index-only scan can answer it (COUNT(id) would read every row for its id).
+    totals = rows.order_by().values(per).annotate(total=Count("*")).values("total")
+    return Coalesce(Subquery(totals[:1], output_field=IntegerField()), 0)
+
+
+def _lowest_price(rows: QuerySet, *, per: str) -> Subquery:
+    return Subquery(rows.order_by().values(per).annotate(lowest=Min("price")).values("lowest")[:1])
+
+
+class SearchIndexMixin:
+    """Admin search through the catalog's search (full-text and trigram indexes on PostgreSQL, README
+    "Search") instead of a substring match of every search field across joins."""
+
+    search_found_lookup = "pk__in"
+    # A row whose this field is exactly the words is found too (an offer's external id, a product's
+    # name). Being an OR, it also keeps PostgreSQL from turning the IN into a join over every found
+    # product: it checks the rows of the list's ordered walk against the hashed found set instead,
+    # and stops when the page is full.
+    search_exact_field: str | None = None
+
+    def get_search_results(self, request, queryset, search_term):
+        words = search_term.strip()
+        if not words:
+            return queryset, False
+        return queryset.filter(self.search_condition(words)), False
+
+    def search_condition(self, words: str) -> Q:
+        found = Q(**{self.search_found_lookup: products_found_by(words)})
+        return found | Q(**{self.search_exact_field: words}) if self.search_exact_field else found
 
 
 class OwnShopsFilter(RelatedDropdownFilter):
@@ -113,12 +150,13 @@ class OfferResource(resources.ModelResource):
 
 
 @admin.register(Category)
-class CategoryAdmin(OfferedFiltersOnlyMixin, PartnersCannotChangeMixin, ModelAdmin):
+class CategoryAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, PartnersCannotChangeMixin, ModelAdmin):
     list_display = ["name", "product_total"]
     search_fields = ["name"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(product_total=Count("products"))
+        products = Product.objects.filter(category=OuterRef("pk"))
+        return super().get_queryset(request).annotate(product_total=_total(products, per="category"))
 
     @display(description=_("products"), ordering="product_total")
     def product_total(self, obj):
@@ -144,26 +182,34 @@ class OfferInline(VisibleRowsMixin, TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChangeMixin, ModelAdmin):
+class ProductAdmin(
+    LargeTableAdminMixin,
+    SearchIndexMixin,
+    OfferedFiltersOnlyMixin,
+    VisibleRowsMixin,
+    PartnersCannotChangeMixin,
+    ModelAdmin,
+):
     visible_rows = products_visible_to
     list_display = ["name", "category", "offer_total", "min_price"]
     list_select_related = ["category"]
     list_filter = [("category", RelatedDropdownFilter)]
     list_filter_submit = True
     search_fields = ["name", "offers__model", "offers__external_id"]
+    search_exact_field = "name"
     autocomplete_fields = ["category"]
     inlines = [OfferInline]
 
     def get_queryset(self, request):
-        active = Q(offers__is_active=True)
+        active = Offer.objects.filter(product=OuterRef("pk"), is_active=True)
         if is_partner(request.user):  # the offer count and lowest price of its own offers
-            active &= Q(offers__shop__owner=request.user)
+            active = active.filter(shop__owner=request.user)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                offer_total=Count("offers", filter=active, distinct=True),
-                min_price=Min("offers__price", filter=active),
+                offer_total=_total(active, per="product"),
+                min_price=_lowest_price(active, per="product"),
             )
         )
 
@@ -178,7 +224,13 @@ class ProductAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChan
 
 @admin.register(Offer)
 class OfferAdmin(
-    OfferedFiltersOnlyMixin, VisibleRowsMixin, PartnersCannotChangeMixin, BackgroundExportMixin, ModelAdmin
+    LargeTableAdminMixin,
+    SearchIndexMixin,
+    OfferedFiltersOnlyMixin,
+    VisibleRowsMixin,
+    PartnersCannotChangeMixin,
+    BackgroundExportMixin,
+    ModelAdmin,
 ):
     visible_rows = offers_visible_to
     resource_classes = [OfferResource]
@@ -203,6 +255,8 @@ class OfferAdmin(
     ]
     list_filter_submit = True
     search_fields = ["product__name", "model", "external_id", "shop__name"]
+    search_found_lookup = "product_id__in"
+    search_exact_field = "external_id"
     fieldsets = [
         (None, {"fields": ["shop", "product", "external_id", "model"]}),
         (_("Price and stock"), {"fields": ["price", "recommended_price", "quantity", "is_active"]}),
@@ -277,7 +331,7 @@ class DeliveryRateInline(VisibleRowsMixin, TabularInline):
 
 
 @admin.register(Shop)
-class ShopAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
+class ShopAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
     visible_rows = shops_visible_to
     form = ShopAdminForm
     list_display = ["name", "owner", "accepting_badge", "offer_total", "active_offer_total", "created_at"]
@@ -308,8 +362,10 @@ class ShopAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                offer_total=Count("offers", distinct=True),
-                active_offer_total=Count("offers", filter=Q(offers__is_active=True), distinct=True),
+                offer_total=_total(Offer.objects.filter(shop=OuterRef("pk")), per="shop"),
+                active_offer_total=_total(
+                    Offer.objects.filter(shop=OuterRef("pk"), is_active=True), per="shop"
+                ),
             )
         )
 

@@ -128,6 +128,24 @@ if DB_WEB_TIMEOUTS:
             _options.get("options", ""),
             f"-c lock_timeout={DB_WEB_LOCK_TIMEOUT_MS}",
             f"-c statement_timeout={DB_WEB_STATEMENT_TIMEOUT_MS}",
+            # Requests are short and many run at once: parallel workers and JIT compilation add tens of
+            # milliseconds to a query and take cores other requests need (issue 12's measurements).
+            "-c max_parallel_workers_per_gather=0",
+            "-c jit=off",
+        )
+        if part
+    )
+# The catalog's search finds a name that resembles a misspelt word at this trigram word similarity
+# (`catalog.search`): 0.5 lets one wrong letter of an eight-letter word through, pg_trgm's default 0.6
+# does not. A connection setting, so a search costs no statement to set it.
+CATALOG_SEARCH_WORD_SIMILARITY = env_str("CATALOG_SEARCH_WORD_SIMILARITY", "0.5")
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = " ".join(
+        part
+        for part in (
+            _options.get("options", ""),
+            f"-c pg_trgm.word_similarity_threshold={float(CATALOG_SEARCH_WORD_SIMILARITY)}",
         )
         if part
     )

@@ -25,7 +25,12 @@ from unfold.enums import ActionVariant
 from catalog import admin as catalog_admin
 from catalog.models import Offer, Shop
 from catalog.shop_names import shop_name_key
-from config.admin_base import OfferedFiltersOnlyMixin, is_partner, report_validation_error
+from config.admin_base import (
+    LargeTableAdminMixin,
+    OfferedFiltersOnlyMixin,
+    is_partner,
+    report_validation_error,
+)
 from config.storage import download_response
 from partners.forms import PriceListUploadForm
 from partners.importing.submit import Submitted, submit_previewed_import, submit_price_list
@@ -164,7 +169,7 @@ class OfferAdmin(catalog_admin.OfferAdmin):
 
 
 @admin.register(PriceListImport)
-class PriceListImportAdmin(OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
+class PriceListImportAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, PriceListUploadMixin, ModelAdmin):
     list_display = [
         "id",
         "shop_display",

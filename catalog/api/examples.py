@@ -21,8 +21,8 @@ PRODUCT = {
     "offers": [OFFER],
 }
 ALLOWED = (
-    "category, category_id, format, in_stock, ordering, page, page_size, price_max, price_min, search, "
-    "shop, shop_id"
+    "category, category_id, cursor, format, in_stock, ordering, page, page_size, param, price_max, price_min, "
+    "search, shop, shop_id"
 )
 
 
@@ -35,14 +35,42 @@ def page(results: list, *, count: int | None = None, next_page: str | None = Non
     }
 
 
+def listing_page(results: list, *, count: int, next_page: str | None, next_cursor: str | None) -> dict:
+    return {
+        "count": count,
+        "next": next_page,
+        "previous": None,
+        "next_cursor": next_cursor,
+        "results": results,
+    }
+
+
+BAD_CURSOR = (
+    "This cursor was not handed out by this listing with this ordering; start again from a first "
+    "page's next_cursor link."
+)
+CURSOR = "eyJvIjoibmFtZSIsImsiOlsi0YHQvNCw0YDRgtGE0L7QvSIsNV19:1vPqRk:3kq0"
+CURSOR_LINK = f"https://shop.example.com/products/?category_id=4&cursor={CURSOR}&page_size=1&shop_id=1"
+
+
 EXAMPLES = {
     "GET /products/": {
         "200": {
-            "The first page of one shop's phones (`?shop_id=1&category_id=4&page_size=1`)": page(
+            "The first page of one shop's phones (`?shop_id=1&category_id=4&page_size=1`)": listing_page(
                 [PRODUCT],
                 count=9,
                 next_page="https://shop.example.com/products/?category_id=4&page=2&page_size=1&shop_id=1",
-            )
+                next_cursor=CURSOR_LINK,
+            ),
+            "The next page by cursor (the `next_cursor` link)": listing_page(
+                [{**PRODUCT, "id": 6, "name": "Смартфон Apple iPhone 15 256GB (черный)"}],
+                count=9,
+                next_page=CURSOR_LINK,
+                next_cursor=CURSOR_LINK,
+            ),
+            "Black phones by relevance (`?search=айфон&param=Цвет:черный`)": listing_page(
+                [PRODUCT], count=1, next_page=None, next_cursor=None
+            ),
         },
         "400": {
             "A misspelt parameter (`?shoop=1`)": {
@@ -55,6 +83,34 @@ EXAMPLES = {
                 "code": "invalid",
                 "errors": {"price_max": ["Must be greater than or equal to price_min."]},
             },
+            "A parameter filter without its value (`?param=Цвет`)": {
+                "detail": "param: Write each parameter filter as name:value, e.g. Цвет:черный; got Цвет.",
+                "code": "invalid",
+                "errors": {
+                    "param": ["Write each parameter filter as name:value, e.g. Цвет:черный; got Цвет."]
+                },
+            },
+            "A cursor this listing did not hand out": {
+                "detail": f"cursor: {BAD_CURSOR}",
+                "code": "invalid_cursor",
+                "errors": {"cursor": [BAD_CURSOR]},
+            },
+        },
+    },
+    "GET /products/facets/": {
+        "200": {
+            "The parameters of one category's offers (`?category=4`)": {
+                "parameters": [
+                    {
+                        "name": "Встроенная память (Гб)",
+                        "values": [{"value": "128", "count": 412}, {"value": "256", "count": 377}],
+                    },
+                    {
+                        "name": "Цвет",
+                        "values": [{"value": "черный", "count": 530}, {"value": "белый", "count": 259}],
+                    },
+                ]
+            }
         },
     },
     "GET /products/details/": {

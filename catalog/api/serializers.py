@@ -10,12 +10,17 @@ from rest_framework import serializers
 from catalog.models import Category, Offer, Product
 from catalog.selectors import LISTING_ORDERINGS, ListingFilters, Shop
 
+MAX_PARAMETER_FILTERS = 20
+
 
 class ProductListFilterInputSerializer(serializers.Serializer):
     shop = serializers.IntegerField(min_value=1, required=False, help_text=_("Shop id."))
     category = serializers.IntegerField(min_value=1, required=False, help_text=_("Category id."))
     search = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, help_text=_("Part of the product name or model.")
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text=_("Words of the product name, its model or the shop name (see the README's Search)."),
     )
     price_min = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     price_max = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
@@ -25,12 +30,40 @@ class ProductListFilterInputSerializer(serializers.Serializer):
         default=None,
         help_text=_("true: only offers with stock; false: only offers without."),
     )
+    param = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=MAX_PARAMETER_FILTERS,
+        help_text=_(
+            "A parameter filter `name:value` (repeatable): several values of one name are alternatives, "
+            "different names must all hold. GET /products/facets/ lists the names and values."
+        ),
+    )
     ordering = serializers.ChoiceField(
         choices=LISTING_ORDERINGS,
         required=False,
-        default="name",
-        help_text=_("`price` is the lowest price among the product's matching offers."),
+        help_text=_(
+            "`price` is the lowest price among the product's matching offers. `relevance` (the default "
+            "with `search`) lists exact model numbers first, then names with the words, then similar "
+            "names and models; without `search` the default is `name`."
+        ),
     )
+
+    def validate_param(self, value: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        wanted: dict[str, list[str]] = {}
+        for item in value:
+            name, separator, wanted_value = item.partition(":")
+            name, wanted_value = name.strip(), wanted_value.strip()
+            if not separator or not name or not wanted_value:
+                raise serializers.ValidationError(
+                    _("Write each parameter filter as name:value, e.g. %(example)s; got %(value)s.")
+                    % {"example": "Цвет:черный", "value": item},
+                    code="invalid",
+                )
+            values = wanted.setdefault(name, [])
+            if wanted_value not in values:
+                values.append(wanted_value)
+        return tuple((name, tuple(sorted(values))) for name, values in sorted(wanted.items()))
 
     def validate(self, attrs):
         low, high = attrs.get("price_min"), attrs.get("price_max")
@@ -42,15 +75,31 @@ class ProductListFilterInputSerializer(serializers.Serializer):
 
     def to_filters(self) -> ListingFilters:
         data = self.validated_data
+        search = data.get("search", "").strip()
         return ListingFilters(
             shop_id=data.get("shop"),
             category_id=data.get("category"),
-            search=data.get("search", "").strip(),
+            search=search,
             price_min=data.get("price_min"),
             price_max=data.get("price_max"),
             in_stock=data.get("in_stock"),
-            ordering=data.get("ordering", "name"),
+            parameters=data.get("param", ()),
+            ordering=data.get("ordering") or ("relevance" if search else "name"),
         )
+
+
+class FacetValueOutputSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text=_("As `param=name:value` takes it."))
+    count = serializers.IntegerField(help_text=_("Listed offers with this value that match the filters."))
+
+
+class FacetOutputSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    values = FacetValueOutputSerializer(many=True)
+
+
+class FacetsOutputSerializer(serializers.Serializer):
+    parameters = FacetOutputSerializer(many=True)
 
 
 class ProductIdInputSerializer(serializers.Serializer):

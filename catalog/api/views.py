@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from catalog.api.serializers import (
     CategoryOutputSerializer,
+    FacetsOutputSerializer,
     ProductDetailOutputSerializer,
     ProductIdInputSerializer,
     ProductListFilterInputSerializer,
@@ -21,12 +22,15 @@ from catalog.api.serializers import (
 )
 from catalog.models import Product
 from catalog.selectors import (
+    ListingFilters,
     categories_for_listing,
+    parameter_facets,
     product_with_offers,
     products_for_listing,
     shops_for_listing,
 )
 from config.api.errors import error_responses
+from config.api.pagination import PageOrCursorPagination
 from config.api.query_parameters import DeclaredQueryParametersMixin
 
 
@@ -36,7 +40,11 @@ from config.api.query_parameters import DeclaredQueryParametersMixin
     description=(
         "Each product lists its active offers from shops that accept orders and match the filters; a "
         "product without such an offer is not listed. An invalid filter value is a 400. The page is "
-        "always current; `count` is cached for a few seconds (CATALOG_LISTING_COUNT_CACHE_SECONDS)."
+        "always current; `count` is cached for a few seconds (CATALOG_LISTING_COUNT_CACHE_SECONDS).\n\n"
+        "`search` finds words of the product name (Russian word forms and small typos on PostgreSQL), "
+        "model numbers and shop names, best matches first. `param=name:value` filters by a parameter "
+        "(repeat it: values of one name are alternatives, different names must all hold). Pages go by "
+        "`page` or, as fast at any depth, by the `next_cursor` link (`cursor`)."
     ),
     parameters=[ProductListFilterInputSerializer],
     responses={200: ProductListOutputSerializer(many=True), **error_responses(400, 404, 429)},
@@ -45,16 +53,55 @@ class ProductListView(DeclaredQueryParametersMixin, generics.ListAPIView):
     permission_classes = (AllowAny,)
     serializer_class = ProductListOutputSerializer
     filter_backends = ()
-    query_parameters = ("shop", "category", "search", "price_min", "price_max", "in_stock", "ordering")
+    pagination_class = PageOrCursorPagination
+    query_parameters = (
+        "shop",
+        "category",
+        "search",
+        "price_min",
+        "price_max",
+        "in_stock",
+        "param",
+        "ordering",
+    )
     query_parameter_aliases = {"shop_id": "shop", "category_id": "category"}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Product.objects.none()
-        # A plain dict: with a QueryDict a missing boolean would read as False, not "not given".
-        filters = ProductListFilterInputSerializer(data=self.declared_query_params().dict())
-        filters.is_valid(raise_exception=True)
-        return products_for_listing(filters=filters.to_filters())
+        return products_for_listing(filters=listing_filters(self.declared_query_params()))
+
+
+def listing_filters(params) -> ListingFilters:
+    """The listing's filters from the query string (a 400 naming each bad value)."""
+    # A plain dict: with a QueryDict a missing boolean would read as False, not "not given".
+    data = params.dict()
+    if "param" in params:
+        data["param"] = params.getlist("param")
+    filters = ProductListFilterInputSerializer(data=data)
+    filters.is_valid(raise_exception=True)
+    return filters.to_filters()
+
+
+@extend_schema(
+    tags=["catalog"],
+    summary="Parameter names and values of the listed offers, with offer counts",
+    description=(
+        "For a filter panel: every parameter of the offers `GET /products/` lists with the same filters "
+        "(usually a `category`), each value with the number of those offers that have it, most frequent "
+        "first (at most 50 values per name). Counts are cached for a few seconds, like the listing's."
+    ),
+    parameters=[ProductListFilterInputSerializer],
+    responses={200: FacetsOutputSerializer, **error_responses(400, 429)},
+)
+class ProductFacetsView(DeclaredQueryParametersMixin, APIView):
+    permission_classes = (AllowAny,)
+    query_parameters = ("shop", "category", "search", "price_min", "price_max", "in_stock", "param")
+    query_parameter_aliases = {"shop_id": "shop", "category_id": "category"}
+
+    def get(self, request):
+        filters = listing_filters(self.declared_query_params())
+        return Response({"parameters": parameter_facets(filters=filters)})
 
 
 def _id_from_request(request) -> object:

@@ -11,8 +11,8 @@ from catalog.tests.factories import CategoryFactory, OfferFactory, ProductFactor
 pytestmark = pytest.mark.django_db
 
 PRODUCT_PARAMETERS = (
-    "category, category_id, format, in_stock, ordering, page, page_size, price_max, price_min, search, "
-    "shop, shop_id"
+    "category, category_id, cursor, format, in_stock, ordering, page, page_size, param, price_max, price_min, "
+    "search, shop, shop_id"
 )
 
 

@@ -53,9 +53,16 @@ def test_web_processes_on_postgresql_get_lock_and_statement_timeouts():
         DB_WEB_STATEMENT_TIMEOUT_MS="9000",
     )
 
-    assert web == {"options": "-c lock_timeout=3000 -c statement_timeout=30000", "web": True}
-    assert worker == {"options": "", "web": False}
-    assert tuned["options"] == "-c lock_timeout=500 -c statement_timeout=9000"
+    # Web connections also leave out parallel workers and JIT, and every connection lets the catalog's
+    # search find misspelt words (issue 12).
+    tuning = "-c max_parallel_workers_per_gather=0 -c jit=off"
+    search = "-c pg_trgm.word_similarity_threshold=0.5"
+    assert web == {
+        "options": f"-c lock_timeout=3000 -c statement_timeout=30000 {tuning} {search}",
+        "web": True,
+    }
+    assert worker == {"options": search, "web": False}
+    assert tuned["options"] == f"-c lock_timeout=500 -c statement_timeout=9000 {tuning} {search}"
 
 
 def test_the_wsgi_entry_point_marks_its_process_as_a_web_process():

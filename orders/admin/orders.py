@@ -19,7 +19,7 @@ from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from catalog.admin_filters import VisibleShopFilter
-from config.admin_base import OfferedFiltersOnlyMixin, finish_dialog, is_partner
+from config.admin_base import LargeTableAdminMixin, OfferedFiltersOnlyMixin, finish_dialog, is_partner
 from config.admin_exports import BackgroundExportMixin
 from orders.admin.common import (
     MOVES,
@@ -136,7 +136,7 @@ def _bulk_move(to_state, name, label, icon):
 
 
 @admin.register(Order)
-class OrderAdmin(OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
+class OrderAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     resource_classes = [OrderResource]
     export_form_class = ExportForm
     export_formats = [CSV, XLSX]

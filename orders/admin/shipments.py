@@ -19,7 +19,7 @@ from unfold.enums import ActionVariant
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from catalog.admin_filters import VisibleShopFilter
-from config.admin_base import OfferedFiltersOnlyMixin, VisibleRowsMixin, finish_dialog
+from config.admin_base import LargeTableAdminMixin, OfferedFiltersOnlyMixin, VisibleRowsMixin, finish_dialog
 from orders.admin.common import (
     MOVES,
     STATE_COLORS,
@@ -116,7 +116,7 @@ def _bulk_move(to_state, name, label, icon):
 
 
 @admin.register(Shipment)
-class ShipmentAdmin(OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
+class ShipmentAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
     visible_rows = shipments_visible_to
     list_per_page = 50
     list_filter_submit = True
