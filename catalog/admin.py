@@ -201,9 +201,8 @@ class ProductAdmin(
     inlines = [OfferInline]
 
     def get_queryset(self, request):
-        active = Offer.objects.filter(product=OuterRef("pk"), is_active=True)
-        if is_partner(request.user):  # the offer count and lowest price of its own offers
-            active = active.filter(shop__owner=request.user)
+        # The offer count and lowest price of the offers the user may see (a partner: its own).
+        active = offers_visible_to(request.user, Offer.objects.filter(product=OuterRef("pk"), is_active=True))
         return (
             super()
             .get_queryset(request)

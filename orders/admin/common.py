@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import action
 from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget, UnfoldAdminTextInputWidget
 
@@ -33,6 +34,16 @@ MOVES = [
     (State.SENT, "send", _("Send"), "local_shipping"),
     (State.DELIVERED, "deliver", _("Deliver"), "where_to_vote"),
 ]
+
+
+def bulk_move(to_state, name, label, icon):
+    """An admin action that moves the selected rows (orders or shipments) with the admin's `move_many`."""
+
+    def handler(self, request, queryset):
+        self.move_many(request, queryset, to_state)
+
+    handler.__name__ = name
+    return action(description=label, icon=icon, permissions=["transition"])(handler)
 
 
 def money(value) -> str:

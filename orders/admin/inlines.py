@@ -91,7 +91,31 @@ class ShipmentInline(TabularInline):
         )
 
 
-class OrderItemInline(TabularInline):
+class _OrderLineColumns:
+    """The read-only columns of an order line, for the order's and the shipment's pages."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("product"))
+    def product_name(self, obj):
+        return obj.offer.product.name
+
+    @display(description=_("external id"))
+    def external_id(self, obj):
+        return obj.offer.external_id
+
+    @display(description=_("sum"))
+    def line_total(self, obj):
+        if obj.price is None:
+            return "—"
+        return money(obj.price * obj.quantity)
+
+
+class OrderItemInline(_OrderLineColumns, TabularInline):
     model = OrderItem
     show_title = False
     extra = 0
@@ -105,29 +129,9 @@ class OrderItemInline(TabularInline):
             request.user, super().get_queryset(request).select_related("offer__product", "offer__shop")
         )
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @display(description=_("product"))
-    def product_name(self, obj):
-        return obj.offer.product.name
-
     @display(description=_("shop"))
     def shop_name(self, obj):
         return obj.offer.shop.name
-
-    @display(description=_("external id"))
-    def external_id(self, obj):
-        return obj.offer.external_id
-
-    @display(description=_("sum"))
-    def line_total(self, obj):
-        if obj.price is None:
-            return "—"
-        return money(obj.price * obj.quantity)
 
 
 class OrderEventInline(TabularInline):
@@ -143,7 +147,9 @@ class OrderEventInline(TabularInline):
         # A partner reads the history of its own shipments and of the order itself, not of the others'.
         events = super().get_queryset(request).select_related("actor", "shipment__shop")
         if is_partner(request.user):
-            events = events.filter(Q(shipment__isnull=True) | Q(shipment__shop__owner=request.user))
+            events = events.filter(
+                Q(shipment__isnull=True) | Q(shipment__in=shipments_visible_to(request.user))
+            )
         return events
 
     @display(description=_("shipment"))
@@ -159,7 +165,7 @@ class OrderEventInline(TabularInline):
         return False
 
 
-class ShipmentLineInline(TabularInline):
+class ShipmentLineInline(_OrderLineColumns, TabularInline):
     model = OrderItem
     fk_name = "shipment"
     show_title = False
@@ -171,24 +177,6 @@ class ShipmentLineInline(TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("offer__product")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @display(description=_("product"))
-    def product_name(self, obj):
-        return obj.offer.product.name
-
-    @display(description=_("external id"))
-    def external_id(self, obj):
-        return obj.offer.external_id
-
-    @display(description=_("sum"))
-    def line_total(self, obj):
-        return money(obj.price * obj.quantity)
 
 
 class ShipmentEventInline(TabularInline):

@@ -28,6 +28,7 @@ from orders.admin.common import (
     CancelSelectedForm,
     DayRangeFilter,
     TransitionDialogForm,
+    bulk_move,
     money,
     state_label_html,
 )
@@ -127,14 +128,6 @@ def _dialog_cancel(name, *, detail: bool):
     )(handler)
 
 
-def _bulk_move(to_state, name, label, icon):
-    def handler(self, request, queryset):
-        self.move_many(request, queryset, to_state)
-
-    handler.__name__ = name
-    return action(description=label, icon=icon, permissions=["transition"])(handler)
-
-
 @admin.register(Order)
 class OrderAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, BackgroundExportMixin, ModelAdmin):
     resource_classes = [OrderResource]
@@ -164,14 +157,14 @@ class OrderAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, BackgroundExport
     send_detail = _dialog_move(*MOVES[2], detail=True)
     deliver_detail = _dialog_move(*MOVES[3], detail=True)
     cancel_detail = _dialog_cancel("cancel_detail", detail=True)
-    confirm_selected = _bulk_move(
+    confirm_selected = bulk_move(
         State.CONFIRMED, "confirm_selected", _("Confirm selected orders"), "task_alt"
     )
-    assemble_selected = _bulk_move(
+    assemble_selected = bulk_move(
         State.ASSEMBLED, "assemble_selected", _("Mark selected orders assembled"), "inventory_2"
     )
-    send_selected = _bulk_move(State.SENT, "send_selected", _("Mark selected orders sent"), "local_shipping")
-    deliver_selected = _bulk_move(
+    send_selected = bulk_move(State.SENT, "send_selected", _("Mark selected orders sent"), "local_shipping")
+    deliver_selected = bulk_move(
         State.DELIVERED, "deliver_selected", _("Mark selected orders delivered"), "where_to_vote"
     )
 

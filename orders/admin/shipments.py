@@ -28,6 +28,7 @@ from orders.admin.common import (
     DayRangeFilter,
     SendDialogForm,
     TransitionDialogForm,
+    bulk_move,
     htmx_origin,
     money,
     state_label_html,
@@ -107,14 +108,6 @@ def _move_dialog(to_state, *, detail: bool):
     )(handler)
 
 
-def _bulk_move(to_state, name, label, icon):
-    def handler(self, request, queryset):
-        self.move_many(request, queryset, to_state)
-
-    handler.__name__ = name
-    return action(description=label, icon=icon, permissions=["transition"])(handler)
-
-
 @admin.register(Shipment)
 class ShipmentAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, VisibleRowsMixin, ModelAdmin):
     visible_rows = shipments_visible_to
@@ -174,13 +167,13 @@ class ShipmentAdmin(LargeTableAdminMixin, OfferedFiltersOnlyMixin, VisibleRowsMi
     send_detail = _move_dialog(State.SENT, detail=True)
     deliver_detail = _move_dialog(State.DELIVERED, detail=True)
     cancel_detail = _move_dialog(State.CANCELED, detail=True)
-    confirm_selected = _bulk_move(
+    confirm_selected = bulk_move(
         State.CONFIRMED, "confirm_selected", _("Confirm selected shipments"), "task_alt"
     )
-    assemble_selected = _bulk_move(
+    assemble_selected = bulk_move(
         State.ASSEMBLED, "assemble_selected", _("Mark selected shipments assembled"), "inventory_2"
     )
-    deliver_selected = _bulk_move(
+    deliver_selected = bulk_move(
         State.DELIVERED, "deliver_selected", _("Mark selected shipments delivered"), "where_to_vote"
     )
 
