@@ -10,7 +10,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest, EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import QuerySet
@@ -145,7 +145,10 @@ class LargeTablePaginator(Paginator):
             return rows.count()
         # Always the same two statements (an estimate, a count that stops at the limit), so a list's
         # queries do not depend on how many rows it has.
-        sql, params = rows.order_by().values("pk").query.sql_with_params()
+        try:
+            sql, params = rows.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing (a search for `#abc`, `pk__in=[]`)
+            return 0
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
