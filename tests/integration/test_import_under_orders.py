@@ -28,11 +28,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 GOODS = int(os.environ.get("IMPORT_UNDER_ORDERS_GOODS", "100000"))
 CUSTOMERS = 32
 REPORTED = 50  # every good's quantity in both files
-# Generous bounds, for a busy machine: on an idle one the slowest confirm waits a few hundred
-# milliseconds (a batch holds its rows briefly; bench/import_under_orders_bench.py prints the figures),
-# while before, confirms waited for the whole import (40 s and more for 100,000 goods).
-CONFIRM_WITHIN_SECONDS = 3.0
-PAGE_WITHIN_SECONDS = 1.5
+# Before, confirms and pages waited for the whole import (43 s of a 50 s import for 100,000 goods). Now
+# a confirm waits at most for one batch, so the slowest wait is a small part of the import's time; the
+# bound is that share rather than seconds, which a busy machine stretches for both alike (the seconds
+# are for bench/import_under_orders_bench.py to print, never for a test to assert).
+WAIT_SHARE_OF_IMPORT = 0.2
 
 
 def price_list(*, price: int, reverse: bool = False) -> bytes:
@@ -150,12 +150,13 @@ def test_customers_confirm_while_a_large_import_rewrites_the_shop_and_nothing_is
     assert (record.status, record.updated_count) == ("succeeded", GOODS)
     # Every confirm went through, none waited long, and they really ran while the import applied.
     assert [status for _at, _seconds, status in confirms] == [200] * CUSTOMERS
+    import_seconds = (record.finished_at - record.started_at).total_seconds()
     slowest = max(seconds for _at, seconds, _status in confirms)
-    assert slowest < CONFIRM_WITHIN_SECONDS, slowest
+    assert slowest < WAIT_SHARE_OF_IMPORT * import_seconds, (slowest, import_seconds)
     during = [at for at, _seconds, _status in confirms if at < record.finished_at.timestamp()]
     assert len(during) >= CUSTOMERS // 2, (len(during), record.finished_at)
     assert pages
-    assert max(pages) < PAGE_WITHIN_SECONDS, max(pages)
+    assert max(pages) < WAIT_SHARE_OF_IMPORT * import_seconds, (max(pages), import_seconds)
     # Nothing resold: every ordered unit is still reserved, and on sale is what the file reports less it.
     ordered = {}
     for offer_id, quantity in OrderItem.objects.filter(order__state=Order.State.NEW).values_list(
