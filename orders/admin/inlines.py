@@ -91,14 +91,22 @@ class ShipmentInline(TabularInline):
         )
 
 
-class _OrderLineColumns:
-    """The read-only columns of an order line, for the order's and the shipment's pages."""
+class _ReadOnlyInline(TabularInline):
+    """A table on an order's or a shipment's page that nobody edits: lines and their history."""
+
+    show_title = False
+    extra = 0
+    can_delete = False
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class _OrderLineColumns:
+    """The read-only columns of an order line, for the order's and the shipment's pages."""
 
     @display(description=_("product"))
     def product_name(self, obj):
@@ -115,13 +123,10 @@ class _OrderLineColumns:
         return money(obj.price * obj.quantity)
 
 
-class OrderItemInline(_OrderLineColumns, TabularInline):
+class OrderItemInline(_OrderLineColumns, _ReadOnlyInline):
     model = OrderItem
-    show_title = False
-    extra = 0
     fields = ["product_name", "shop_name", "external_id", "quantity", "price", "line_total"]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("order lines (price at order time)")
 
     def get_queryset(self, request):
@@ -134,13 +139,10 @@ class OrderItemInline(_OrderLineColumns, TabularInline):
         return obj.offer.shop.name
 
 
-class OrderEventInline(TabularInline):
+class OrderEventInline(_ReadOnlyInline):
     model = OrderEvent
-    show_title = False
-    extra = 0
     fields = ["created_at", "actor", "shipment_shop", "from_state", "to_state", "note"]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("state history")
 
     def get_queryset(self, request):
@@ -158,42 +160,24 @@ class OrderEventInline(TabularInline):
             return "—"
         return f"#{obj.shipment_id} {obj.shipment.shop.name}"
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ShipmentLineInline(_OrderLineColumns, TabularInline):
+class ShipmentLineInline(_OrderLineColumns, _ReadOnlyInline):
     model = OrderItem
     fk_name = "shipment"
-    show_title = False
-    extra = 0
     fields = ["product_name", "external_id", "quantity", "price", "line_total"]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("order lines (price at order time)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("offer__product")
 
 
-class ShipmentEventInline(TabularInline):
+class ShipmentEventInline(_ReadOnlyInline):
     model = OrderEvent
     fk_name = "shipment"
-    show_title = False
-    extra = 0
     fields = ["created_at", "actor", "from_state", "to_state", "note"]
     readonly_fields = fields
-    can_delete = False
     verbose_name_plural = _("state history")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
